@@ -1,0 +1,61 @@
+# ogi — developer and CI entry points. GNU make. `make help` lists the targets.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+CARGO ?= cargo
+# Where cargo puts its output: $(CARGO_TARGET_DIR) when set, else ./target.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+OGI := $(TARGET_DIR)/debug/ogi
+# Where `make tools` installs nats-server (bin/nats-server below it).
+TOOLS_DIR ?= $(CURDIR)/.tools
+export TOOLS_DIR
+# Data directory of the local dev instance started by `make run`.
+DATA_DIR ?= .ogi-data
+FIXTURE ?= ../shared/fixtures/anju-2024/cases.jsonl
+# Extra arguments for `cargo test`, e.g. TEST_ARGS='-p ogi-core' or
+# TEST_ARGS='-- --nocapture'.
+TEST_ARGS ?=
+
+INSTALL_TOOLS := scripts/install-tools.sh
+# Exports OGI_NATS_SERVER (a nats-server >= 2.10) into a recipe's shell.
+WITH_NATS := OGI_NATS_SERVER="$$($(INSTALL_TOOLS) --print-path)"; export OGI_NATS_SERVER;
+
+.PHONY: help tools build run test lint fmt bench clean-data
+
+help: ## List the targets
+	@echo "Targets:"
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
+	@echo "Variables: CARGO_TARGET_DIR, TOOLS_DIR (.tools), DATA_DIR (.ogi-data), TEST_ARGS"
+
+tools: ## Install nats-server >= 2.10 into TOOLS_DIR unless one is found
+	@$(INSTALL_TOOLS)
+
+build: ## Build all workspace binaries
+	$(CARGO) build --workspace --bins
+
+run: tools build ## Start a local dev instance in DATA_DIR, loading the fixture on first start
+	$(WITH_NATS) $(OGI) dev --data-dir $(DATA_DIR) --load-fixture-if-new $(FIXTURE)
+
+# Binaries are built first so that tests of one crate can run another
+# crate's binary (ogi_testkit::binary). RUST_TEST_THREADS is unset: tests
+# must pass when run in parallel.
+test: tools ## Run every test of the workspace (needs PostgreSQL on 127.0.0.1:5432)
+	$(WITH_NATS) unset RUST_TEST_THREADS; \
+	  echo "using nats-server $$OGI_NATS_SERVER"; \
+	  $(CARGO) build --workspace --bins; \
+	  $(CARGO) test --workspace --all-targets $(TEST_ARGS)
+
+lint: ## Check formatting and run clippy with warnings as errors
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt: ## Format all code
+	$(CARGO) fmt --all
+
+bench: ## Run the workspace benchmarks
+	$(CARGO) bench --workspace
+
+clean-data: ## Delete the dev instance data directory DATA_DIR
+	rm -rf -- $(DATA_DIR)

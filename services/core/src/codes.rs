@@ -1,0 +1,385 @@
+//! The closed code lists of the annual report format: outcome codes (办理结果),
+//! applicant types (申请人类型), review results (复议诉讼结果), and the small enums of the
+//! case-record format (channel, identity document, form, delivery, review kind).
+//!
+//! The Chinese labels and cited articles come from the project's own copy of
+//! `outcomes.toml` and `applicant-types.toml` (`services/core/data/`), which a test keeps
+//! equal to `../shared/spec/`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+/// An error for a code that is not in its closed list.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("未知的{kind}代码「{value}」")]
+pub struct UnknownCode {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! code_enum {
+    (
+        $(#[$meta:meta])*
+        $name:ident, $kind:literal { $($variant:ident => $code:literal),+ $(,)? }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in the order of the report format.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The stable machine code used in events, storage and JSON.
+            pub const fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// Position in [`Self::ALL`].
+            pub fn index(self) -> usize {
+                Self::ALL.iter().position(|v| *v == self).unwrap_or_default()
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownCode;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                match s {
+                    $($code => Ok($name::$variant),)+
+                    _ => Err(UnknownCode { kind: $kind, value: s.to_string() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+code_enum! {
+    /// The outcome of a closed case (办理结果), one row of table 三, in report order.
+    OutcomeCode, "办理结果" {
+        Disclosed => "disclosed",
+        PartiallyDisclosed => "partially_disclosed",
+        WithheldStateSecret => "withheld.state_secret",
+        WithheldProhibitedByLaw => "withheld.prohibited_by_law",
+        WithheldThreeSafetiesOneStability => "withheld.three_safeties_one_stability",
+        WithheldThirdPartyRights => "withheld.third_party_rights",
+        WithheldInternalAffairs => "withheld.internal_affairs",
+        WithheldProcessInformation => "withheld.process_information",
+        WithheldEnforcementCaseFile => "withheld.enforcement_case_file",
+        WithheldAdministrativeInquiry => "withheld.administrative_inquiry",
+        UnavailableNotHeld => "unavailable.not_held",
+        UnavailableRequiresCreation => "unavailable.requires_creation",
+        UnavailableUnclearAfterCorrection => "unavailable.unclear_after_correction",
+        NotProcessedPetitionComplaint => "not_processed.petition_complaint",
+        NotProcessedDuplicate => "not_processed.duplicate",
+        NotProcessedPublication => "not_processed.publication",
+        NotProcessedExcessive => "not_processed.excessive",
+        NotProcessedConfirmOrReissue => "not_processed.confirm_or_reissue",
+        OtherCorrectionOverdue => "other.correction_overdue",
+        OtherFeeOverdue => "other.fee_overdue",
+        OtherOther => "other.other",
+    }
+}
+
+code_enum! {
+    /// The applicant type (申请人类型), one column of table 三, in report order.
+    ApplicantType, "申请人类型" {
+        NaturalPerson => "natural_person",
+        CommercialEnterprise => "commercial_enterprise",
+        ResearchInstitution => "research_institution",
+        SocialWelfareOrg => "social_welfare_org",
+        LegalServiceInstitution => "legal_service_institution",
+        OtherOrg => "other_org",
+    }
+}
+
+code_enum! {
+    /// The result of an administrative review or lawsuit as of 31 December (table 四).
+    ReviewResult, "复议诉讼结果" {
+        Upheld => "upheld",
+        Corrected => "corrected",
+        Other => "other",
+        Pending => "pending",
+    }
+}
+
+code_enum! {
+    /// Administrative reconsideration (行政复议) or litigation (行政诉讼), table 四's column groups.
+    ReviewKind, "复议诉讼类型" {
+        Review => "review",
+        LitigationDirect => "litigation_direct",
+        LitigationAfterReview => "litigation_after_review",
+    }
+}
+
+code_enum! {
+    /// How the application reached the agency (Art. 31 decides its receipt date).
+    Channel, "申请渠道" {
+        InPerson => "in_person",
+        Mail => "mail",
+        Online => "online",
+        Fax => "fax",
+        Email => "email",
+    }
+}
+
+code_enum! {
+    /// The applicant's identity document (身份证件).
+    IdType, "证件类型" {
+        ResidentIdCard => "resident_id_card",
+        UnifiedSocialCreditCode => "unified_social_credit_code",
+        Passport => "passport",
+        Other => "other",
+    }
+}
+
+code_enum! {
+    /// The form in which the information is wanted (Art. 29(3)).
+    RequestForm, "获取形式" {
+        Paper => "paper",
+        Electronic => "electronic",
+    }
+}
+
+code_enum! {
+    /// How the information is to be obtained (Art. 29(3)).
+    Delivery, "获取方式" {
+        Pickup => "pickup",
+        Mail => "mail",
+        Email => "email",
+        Online => "online",
+        Fax => "fax",
+    }
+}
+
+impl Channel {
+    /// Chinese label for letters and the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::InPerson => "当面提交",
+            Channel::Mail => "信函",
+            Channel::Online => "网络",
+            Channel::Fax => "传真",
+            Channel::Email => "电子邮件",
+        }
+    }
+}
+
+impl ReviewKind {
+    /// The column group of table 四.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewKind::Review => "行政复议",
+            ReviewKind::LitigationDirect => "未经复议直接起诉",
+            ReviewKind::LitigationAfterReview => "复议后起诉",
+        }
+    }
+}
+
+/// One outcome as `outcomes.toml` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct OutcomeSpec {
+    pub code: String,
+    pub group: String,
+    pub row: String,
+    pub articles: Vec<String>,
+}
+
+/// One applicant type as `applicant-types.toml` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ApplicantTypeSpec {
+    pub code: String,
+    #[serde(default)]
+    pub group: Option<String>,
+    pub column: String,
+}
+
+/// One review result as `applicant-types.toml` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ReviewResultSpec {
+    pub code: String,
+    pub column: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct OutcomesFile {
+    outcome: Vec<OutcomeSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ApplicantTypesFile {
+    applicant_type: Vec<ApplicantTypeSpec>,
+    review_result: Vec<ReviewResultSpec>,
+}
+
+/// The outcomes file shipped with ogi.
+pub const OUTCOMES_TOML: &str = include_str!("../data/outcomes.toml");
+/// The applicant types file shipped with ogi.
+pub const APPLICANT_TYPES_TOML: &str = include_str!("../data/applicant-types.toml");
+
+fn outcome_specs() -> &'static [OutcomeSpec] {
+    static SPECS: OnceLock<Vec<OutcomeSpec>> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        let file: OutcomesFile =
+            toml::from_str(OUTCOMES_TOML).expect("the shipped outcomes.toml parses");
+        file.outcome
+    })
+}
+
+fn applicant_specs() -> &'static ApplicantTypesFile {
+    static SPECS: OnceLock<ApplicantTypesFile> = OnceLock::new();
+    SPECS.get_or_init(|| {
+        toml::from_str(APPLICANT_TYPES_TOML).expect("the shipped applicant-types.toml parses")
+    })
+}
+
+/// Parse an outcomes file (used to compare a copy against the shipped one).
+pub fn parse_outcomes(text: &str) -> Result<Vec<OutcomeSpec>, toml::de::Error> {
+    toml::from_str::<OutcomesFile>(text).map(|f| f.outcome)
+}
+
+/// Parse an applicant-types file: (applicant types, review results).
+pub fn parse_applicant_types(
+    text: &str,
+) -> Result<(Vec<ApplicantTypeSpec>, Vec<ReviewResultSpec>), toml::de::Error> {
+    toml::from_str::<ApplicantTypesFile>(text).map(|f| (f.applicant_type, f.review_result))
+}
+
+impl OutcomeCode {
+    fn spec(self) -> &'static OutcomeSpec {
+        &outcome_specs()[self.index()]
+    }
+    /// The table row label, verbatim (e.g. `1.属于国家秘密`).
+    pub fn row_label(self) -> &'static str {
+        &self.spec().row
+    }
+    /// The parent row (e.g. `（三）不予公开`).
+    pub fn group_label(self) -> &'static str {
+        &self.spec().group
+    }
+    /// The articles of the Regulations the reply letter cites.
+    pub fn articles(self) -> &'static [String] {
+        &self.spec().articles
+    }
+    /// A short Chinese name: the row label without its numbering.
+    pub fn short_label(self) -> &'static str {
+        let row = self.row_label();
+        let row = row.split_once('.').map_or(row, |(_, rest)| rest);
+        let row = row.split_once('）').map_or(row, |(_, rest)| rest);
+        row.split_once('（').map_or(row, |(head, _)| head)
+    }
+    /// Outcomes that end the case without an examination on the merits.
+    pub fn is_abandonment(self) -> bool {
+        matches!(
+            self,
+            OutcomeCode::OtherCorrectionOverdue | OutcomeCode::OtherFeeOverdue
+        )
+    }
+}
+
+impl ApplicantType {
+    /// The table column header, verbatim (e.g. `商业企业`).
+    pub fn column_label(self) -> &'static str {
+        &applicant_specs().applicant_type[self.index()].column
+    }
+    /// `true` for the columns under 法人或其他组织.
+    pub fn is_organisation(self) -> bool {
+        self != ApplicantType::NaturalPerson
+    }
+}
+
+impl ReviewResult {
+    /// The table column header, verbatim (e.g. `结果维持`).
+    pub fn column_label(self) -> &'static str {
+        &applicant_specs().review_result[self.index()].column
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHARED_OUTCOMES: &str = "../../../shared/spec/outcomes.toml";
+    const SHARED_APPLICANTS: &str = "../../../shared/spec/applicant-types.toml";
+
+    fn shared(path: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+    }
+
+    #[test]
+    fn shipped_outcomes_equal_the_shared_spec() {
+        let shared = parse_outcomes(&shared(SHARED_OUTCOMES)).unwrap();
+        assert_eq!(shared, outcome_specs());
+        let codes: Vec<&str> = shared.iter().map(|o| o.code.as_str()).collect();
+        let ours: Vec<&str> = OutcomeCode::ALL.iter().map(|o| o.code()).collect();
+        assert_eq!(codes, ours, "enum order must be the report's row order");
+        assert_eq!(ours.len(), 21);
+    }
+
+    #[test]
+    fn shipped_applicant_types_equal_the_shared_spec() {
+        let (types, results) = parse_applicant_types(&shared(SHARED_APPLICANTS)).unwrap();
+        assert_eq!(types, applicant_specs().applicant_type);
+        assert_eq!(results, applicant_specs().review_result);
+        let codes: Vec<&str> = types.iter().map(|t| t.code.as_str()).collect();
+        let ours: Vec<&str> = ApplicantType::ALL.iter().map(|t| t.code()).collect();
+        assert_eq!(codes, ours);
+        let codes: Vec<&str> = results.iter().map(|t| t.code.as_str()).collect();
+        let ours: Vec<&str> = ReviewResult::ALL.iter().map(|t| t.code()).collect();
+        assert_eq!(codes, ours);
+    }
+
+    #[test]
+    fn labels_and_articles_come_from_the_spec() {
+        assert_eq!(
+            OutcomeCode::WithheldStateSecret.row_label(),
+            "1.属于国家秘密"
+        );
+        assert_eq!(
+            OutcomeCode::WithheldStateSecret.short_label(),
+            "属于国家秘密"
+        );
+        assert_eq!(OutcomeCode::Disclosed.short_label(), "予以公开");
+        assert_eq!(OutcomeCode::PartiallyDisclosed.short_label(), "部分公开");
+        assert_eq!(
+            OutcomeCode::WithheldThirdPartyRights.articles(),
+            ["第十五条", "第三十二条"]
+        );
+        assert_eq!(
+            ApplicantType::LegalServiceInstitution.column_label(),
+            "法律服务机构"
+        );
+        assert_eq!(ReviewResult::Pending.column_label(), "尚未审结");
+    }
+
+    #[test]
+    fn unknown_codes_are_named() {
+        let err = "withheld.secret".parse::<OutcomeCode>().unwrap_err();
+        assert_eq!(err.to_string(), "未知的办理结果代码「withheld.secret」");
+        for code in OutcomeCode::ALL {
+            assert_eq!(code.code().parse::<OutcomeCode>().unwrap(), *code);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The domain core of ogi (政府信息公开申请办理): everything the services decide, with no I/O.
+//!
+//! - [`codes`]: outcome codes (办理结果), applicant types (申请人类型), review results;
+//! - [`calendar`]: the working-day calendar with adjusted working days (调休);
+//! - [`deadline`]: statutory time limits and their explanation;
+//! - [`identity`]: GB 11643 resident ID and GB 32100 unified social credit code checks;
+//! - [`fees`]: information processing fees (信息处理费, 国办函〔2020〕109号);
+//! - [`case`]: the case state machine of the statutory procedure;
+//! - [`records`]: the case-record import/export format (JSON Lines).
+
+pub mod calendar;
+pub mod case;
+pub mod codes;
+pub mod deadline;
+pub mod fees;
+pub mod identity;
+pub mod records;

@@ -1,0 +1,344 @@
+//! The message bus over NATS JetStream.
+//!
+//! - [`ensure_streams`] declares one file-backed stream per producing service;
+//! - [`append_outbox`] writes an event in the caller's transaction (the outbox);
+//! - [`OutboxRelay`] publishes the outbox in order with the event id as `Nats-Msg-Id`, so
+//!   JetStream drops a duplicate publish inside its duplicate window;
+//! - [`run_consumer`] drives a durable pull consumer: each event is applied in one transaction
+//!   with an inbox row of its id, so a redelivery is a no-op, and acknowledged after commit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
+use futures::StreamExt;
+use ogi_proto::v1::EventEnvelope;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::events::{self, Producer};
+use crate::store::entities::{inbox, outbox};
+
+/// How long JetStream remembers message ids to drop duplicates.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(2 * 60 * 60);
+
+/// Connect to NATS and return the JetStream context.
+pub async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
+    let client = async_nats::ConnectOptions::new()
+        .name("ogi")
+        .retry_on_initial_connect()
+        .connect(url)
+        .await?;
+    Ok(jetstream::new(client))
+}
+
+/// Declare the stream of every producing service (idempotent). `replicas` is 1 on one server
+/// and 3 on a cluster.
+pub async fn ensure_streams(js: &jetstream::Context, replicas: usize) -> anyhow::Result<()> {
+    for producer in Producer::ALL {
+        js.get_or_create_stream(stream::Config {
+            name: producer.stream(),
+            subjects: vec![producer.subjects()],
+            storage: stream::StorageType::File,
+            duplicate_window: DUPLICATE_WINDOW,
+            num_replicas: replicas,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("declare stream {}: {e}", producer.stream()))?;
+    }
+    Ok(())
+}
+
+/// Write `envelope` to the outbox in the caller's transaction.
+pub async fn append_outbox<C: ConnectionTrait>(
+    txn: &C,
+    envelope: &EventEnvelope,
+) -> Result<(), sea_orm::DbErr> {
+    let subject = events::subject_of(envelope)
+        .ok_or_else(|| sea_orm::DbErr::Custom("event without payload".into()))?;
+    outbox::ActiveModel {
+        event_id: Set(envelope.event_id.clone()),
+        subject: Set(subject),
+        payload: Set(events::encode(envelope)),
+        created_at: Set(chrono::Utc::now()),
+        published_at: Set(None),
+        ..Default::default()
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
+/// Publish one event with its id as `Nats-Msg-Id` and wait for the stream's acknowledgement.
+/// Returns `true` when JetStream reports the message as a duplicate it dropped.
+pub async fn publish(
+    js: &jetstream::Context,
+    subject: String,
+    event_id: &str,
+    payload: Vec<u8>,
+) -> anyhow::Result<bool> {
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert(async_nats::header::NATS_MESSAGE_ID, event_id);
+    let ack = js
+        .publish_with_headers(subject, headers, payload.into())
+        .await?
+        .await?;
+    Ok(ack.duplicate)
+}
+
+/// Publishes a database's outbox to JetStream, oldest first.
+#[derive(Clone)]
+pub struct OutboxRelay {
+    db: DatabaseConnection,
+    js: jetstream::Context,
+    wake: Arc<Notify>,
+    batch: u64,
+}
+
+impl OutboxRelay {
+    pub fn new(db: DatabaseConnection, js: jetstream::Context) -> Self {
+        Self {
+            db,
+            js,
+            wake: Arc::new(Notify::new()),
+            batch: 256,
+        }
+    }
+
+    /// A handle that wakes the relay after a commit, so events go out at once.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Publish everything pending now; returns how many events were published.
+    pub async fn publish_pending(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let rows = outbox::Entity::find()
+                .filter(outbox::Column::PublishedAt.is_null())
+                .order_by_asc(outbox::Column::Seq)
+                .limit(self.batch)
+                .all(&self.db)
+                .await?;
+            if rows.is_empty() {
+                return Ok(total);
+            }
+            // Pipeline the publishes, then wait for every acknowledgement before marking.
+            let mut acks = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert(async_nats::header::NATS_MESSAGE_ID, row.event_id.as_str());
+                let ack = self
+                    .js
+                    .publish_with_headers(row.subject.clone(), headers, row.payload.clone().into())
+                    .await?;
+                acks.push(ack);
+            }
+            for ack in acks {
+                ack.await?;
+            }
+            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+            outbox::Entity::update_many()
+                .col_expr(
+                    outbox::Column::PublishedAt,
+                    sea_orm::sea_query::Expr::value(chrono::Utc::now()),
+                )
+                .filter(outbox::Column::Seq.is_in(seqs))
+                .exec(&self.db)
+                .await?;
+            total += rows.len();
+        }
+    }
+
+    /// Run until cancelled: publish on every wake-up, and at least every `interval`.
+    /// Failure policy: a failed round is logged and retried after `interval`; nothing is lost,
+    /// because rows are marked published only after JetStream acknowledged them.
+    pub async fn run(self, cancel: CancellationToken, interval: Duration) {
+        loop {
+            match self.publish_pending().await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(published = n, "outbox published"),
+                Err(error) => tracing::warn!(%error, "outbox publish failed, will retry"),
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(interval) => {}
+            }
+        }
+        // Drain what is committed before exiting.
+        if let Err(error) = self.publish_pending().await {
+            tracing::warn!(%error, "outbox drain on shutdown failed");
+        }
+    }
+}
+
+/// Number of outbox rows not yet published (the backlog).
+pub async fn outbox_backlog(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    outbox::Entity::find()
+        .filter(outbox::Column::PublishedAt.is_null())
+        .count(db)
+        .await
+}
+
+/// What a consumer handler tells the loop.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// Try again later (the case is not there yet, a version conflict, a database hiccup).
+    #[error("retry: {0}")]
+    Retry(String),
+    /// The event can never be applied; it is logged and terminated so it does not block.
+    #[error("rejected: {0}")]
+    Reject(String),
+}
+
+impl From<sea_orm::DbErr> for HandlerError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        HandlerError::Retry(e.to_string())
+    }
+}
+
+/// The effect of an event on a service's own tables, applied inside the given transaction.
+#[async_trait::async_trait]
+pub trait EventHandler: Send + Sync + 'static {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &EventEnvelope,
+    ) -> Result<(), HandlerError>;
+}
+
+/// A durable pull consumer: which stream, which subjects, under what name.
+#[derive(Debug, Clone)]
+pub struct ConsumerSpec {
+    pub durable: String,
+    pub stream: String,
+    pub subjects: Vec<String>,
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Applied,
+    Duplicate,
+    Retry,
+    Rejected,
+}
+
+/// Apply one event exactly once: skip if its id is in the inbox, else run the handler and
+/// record the id, all in one transaction.
+pub async fn apply_once<H: EventHandler + ?Sized>(
+    db: &DatabaseConnection,
+    consumer: &str,
+    handler: &H,
+    event: &EventEnvelope,
+) -> Result<Delivery, HandlerError> {
+    let txn = db.begin().await?;
+    let seen = inbox::Entity::find_by_id((consumer.to_string(), event.event_id.clone()))
+        .one(&txn)
+        .await?
+        .is_some();
+    if seen {
+        txn.rollback().await?;
+        return Ok(Delivery::Duplicate);
+    }
+    handler.handle(&txn, event).await?;
+    inbox::ActiveModel {
+        consumer: Set(consumer.to_string()),
+        event_id: Set(event.event_id.clone()),
+        processed_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Delivery::Applied)
+}
+
+/// Consume `spec` until cancelled. Failure policy: a handler asking to retry gets the message
+/// redelivered after a short delay; a rejected or undecodable message is terminated and logged;
+/// a broken consumer stream is re-opened after a pause.
+pub async fn run_consumer(
+    db: DatabaseConnection,
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    handler: Arc<dyn EventHandler>,
+    cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    let stream = js.get_stream(&spec.stream).await?;
+    let consumer = stream
+        .get_or_create_consumer(
+            &spec.durable,
+            pull::Config {
+                durable_name: Some(spec.durable.clone()),
+                filter_subjects: spec.subjects.clone(),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ack_wait: Duration::from_secs(30),
+                max_ack_pending: 1024,
+                ..Default::default()
+            },
+        )
+        .await?;
+    while !cancel.is_cancelled() {
+        let mut messages = match consumer.messages().await {
+            Ok(m) => m,
+            Err(error) => {
+                tracing::warn!(%error, consumer = %spec.durable, "consumer stream failed, reopening");
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                }
+            }
+        };
+        loop {
+            let next = tokio::select! {
+                _ = cancel.cancelled() => return Ok(()),
+                next = messages.next() => next,
+            };
+            let Some(message) = next else { break };
+            let message = match message {
+                Ok(m) => m,
+                Err(error) => {
+                    tracing::warn!(%error, consumer = %spec.durable, "consumer delivery failed");
+                    break;
+                }
+            };
+            let outcome = match events::decode(&message.payload) {
+                Ok(event) => match apply_once(&db, &spec.durable, handler.as_ref(), &event).await {
+                    Ok(delivery) => delivery,
+                    Err(HandlerError::Retry(reason)) => {
+                        tracing::debug!(%reason, event_id = %event.event_id, "event will be retried");
+                        Delivery::Retry
+                    }
+                    Err(HandlerError::Reject(reason)) => {
+                        tracing::error!(%reason, event_id = %event.event_id, consumer = %spec.durable, "event rejected");
+                        Delivery::Rejected
+                    }
+                },
+                Err(error) => {
+                    tracing::error!(%error, subject = %message.subject, "undecodable event");
+                    Delivery::Rejected
+                }
+            };
+            let ack = match outcome {
+                Delivery::Applied | Delivery::Duplicate => message.ack().await,
+                Delivery::Retry => {
+                    message
+                        .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))
+                        .await
+                }
+                Delivery::Rejected => message.ack_with(AckKind::Term).await,
+            };
+            if let Err(error) = ack {
+                // The effect is committed; a redelivery will be a no-op.
+                tracing::warn!(%error, "acknowledgement failed");
+            }
+        }
+    }
+    Ok(())
+}

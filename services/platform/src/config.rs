@@ -1,0 +1,214 @@
+//! Typed service configuration, layered: built-in defaults → TOML file → environment → flags.
+//! The environment and flags are read by each binary's clap parser (`env = "OGI_…"`), which
+//! hands its values here as [`Overrides`]; [`ServiceConfig::validate`] runs at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use ogi_core::deadline::DeadlinePolicy;
+
+/// The configuration every service has.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// gRPC listen address.
+    pub listen: SocketAddr,
+    /// Database URL: `sqlite://file?mode=rwc` or `postgres://…`.
+    pub database_url: String,
+    /// NATS URL.
+    pub nats_url: String,
+    /// Stream replicas (1 on one server, 3 on a cluster).
+    pub stream_replicas: usize,
+    /// Extra calendar years (a file shaped like china-workdays.toml), loaded over the shipped ones.
+    pub calendar_file: Option<PathBuf>,
+    /// Seconds allowed for in-flight work after SIGTERM.
+    pub shutdown_grace_secs: u64,
+    /// JSON log lines.
+    pub log_json: bool,
+    /// Statutory periods and the project rules (补正 period, fee pause…).
+    pub deadlines: DeadlinePolicy,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: "sqlite://ogi.db?mode=rwc".into(),
+            nats_url: "nats://127.0.0.1:4222".into(),
+            stream_replicas: 1,
+            calendar_file: None,
+            shutdown_grace_secs: 20,
+            log_json: false,
+            deadlines: DeadlinePolicy::default(),
+        }
+    }
+}
+
+/// Values from the environment or flags; `None` keeps the lower layer.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub nats_url: Option<String>,
+    pub calendar_file: Option<PathBuf>,
+    pub log_json: Option<bool>,
+}
+
+/// A configuration that cannot be used, with the reason in Chinese.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("无法读取配置文件 {path}：{source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("配置文件 {path} 格式错误：{source}")]
+    Parse {
+        path: PathBuf,
+        source: toml::de::Error,
+    },
+    #[error("配置项 {field} 无效：{reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+impl ServiceConfig {
+    /// Layer `defaults` → `file` → `overrides`, then validate.
+    pub fn load(
+        defaults: ServiceConfig,
+        file: Option<&Path>,
+        overrides: Overrides,
+    ) -> Result<ServiceConfig, ConfigError> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.into(),
+                    source,
+                })?;
+                // Fields missing from the file keep the service's defaults.
+                let mut base =
+                    toml::Table::try_from(&defaults).map_err(|e| ConfigError::Invalid {
+                        field: "defaults",
+                        reason: e.to_string(),
+                    })?;
+                let file_table: toml::Table =
+                    toml::from_str(&text).map_err(|source| ConfigError::Parse {
+                        path: path.into(),
+                        source,
+                    })?;
+                for (k, v) in file_table {
+                    base.insert(k, v);
+                }
+                base.try_into().map_err(|source| ConfigError::Parse {
+                    path: path.into(),
+                    source,
+                })?
+            }
+            None => defaults,
+        };
+        if let Some(v) = overrides.listen {
+            config.listen = v;
+        }
+        if let Some(v) = overrides.database_url {
+            config.database_url = v;
+        }
+        if let Some(v) = overrides.nats_url {
+            config.nats_url = v;
+        }
+        if let Some(v) = overrides.calendar_file {
+            config.calendar_file = Some(v);
+        }
+        if let Some(v) = overrides.log_json {
+            config.log_json = v;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Check what can be checked before connecting anywhere.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres"))
+        {
+            return Err(ConfigError::Invalid {
+                field: "database_url",
+                reason: format!(
+                    "应以 sqlite: 或 postgres:// 开头，实际为「{}」",
+                    self.database_url
+                ),
+            });
+        }
+        if !(self.nats_url.starts_with("nats://") || self.nats_url.starts_with("tls://")) {
+            return Err(ConfigError::Invalid {
+                field: "nats_url",
+                reason: format!("应以 nats:// 开头，实际为「{}」", self.nats_url),
+            });
+        }
+        if !(1..=5).contains(&self.stream_replicas) {
+            return Err(ConfigError::Invalid {
+                field: "stream_replicas",
+                reason: "应为1至5".into(),
+            });
+        }
+        let d = &self.deadlines;
+        if d.reply_days == 0 || d.correction_notice_days == 0 || d.max_extension_days > 20 {
+            return Err(ConfigError::Invalid {
+                field: "deadlines",
+                reason: "答复期限与补正告知期限须大于0，延期不得超过20个工作日（第三十三条）"
+                    .into(),
+            });
+        }
+        if let Some(path) = &self.calendar_file
+            && !path.exists()
+        {
+            return Err(ConfigError::Invalid {
+                field: "calendar_file",
+                reason: format!("文件 {} 不存在", path.display()),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("intake.toml");
+        std::fs::write(&file, "nats_url = \"nats://10.0.0.1:4222\"\nshutdown_grace_secs = 5\n[deadlines]\nfee_notice_pauses_clock = false\n").unwrap();
+        let overrides = Overrides {
+            nats_url: Some("nats://127.0.0.1:5000".into()),
+            ..Default::default()
+        };
+        let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), overrides).unwrap();
+        assert_eq!(
+            c.nats_url, "nats://127.0.0.1:5000",
+            "flags win over the file"
+        );
+        assert_eq!(c.shutdown_grace_secs, 5, "the file wins over defaults");
+        assert!(!c.deadlines.fee_notice_pauses_clock);
+        assert_eq!(
+            c.deadlines.reply_days, 20,
+            "unset policy fields keep their defaults"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let overrides = Overrides {
+            database_url: Some("mysql://x".into()),
+            ..Default::default()
+        };
+        let err = ServiceConfig::load(ServiceConfig::default(), None, overrides).unwrap_err();
+        assert!(err.to_string().contains("database_url"), "{err}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listen_addr = 1\n").unwrap();
+        let err = ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+    }
+}

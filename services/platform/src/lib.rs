@@ -1,0 +1,17 @@
+//! What every ogi service stands on:
+//!
+//! - [`config`]: typed configuration, layered defaults → file → environment → flags;
+//! - [`store`]: sea-orm connections (SQLite embedded, PostgreSQL in production) and each
+//!   service's migrations and tables;
+//! - [`bus`]: JetStream streams, the transactional outbox (发件箱) published with `Nats-Msg-Id`,
+//!   and idempotent consumers with an inbox of event ids (收件箱);
+//! - [`events`]: building event envelopes;
+//! - [`shutdown`]: signals and graceful drain;
+//! - [`telemetry`]: tracing setup.
+
+pub mod bus;
+pub mod config;
+pub mod events;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,117 @@
+//! sea-orm entities of the tables in [`super::migrations`].
+
+/// The transactional outbox (发件箱): events written with the state change, published later.
+pub mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        #[sea_orm(unique)]
+        pub event_id: String,
+        pub subject: String,
+        pub payload: Vec<u8>,
+        pub created_at: DateTimeUtc,
+        pub published_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The inbox (收件箱): event ids a consumer has applied, written in the effect's transaction.
+pub mod inbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "inbox")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub consumer: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub event_id: String,
+        pub processed_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Yearly counters per scope (receipt numbers per agency, letter numbers per agency).
+pub mod counters {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        pub next: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Intake's applications; `record` holds the application as JSON (the case-record fields).
+pub mod applications {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applications")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        pub agency: String,
+        pub reference: String,
+        #[sea_orm(unique)]
+        pub receipt_number: String,
+        pub channel: String,
+        pub received_on: Date,
+        #[sea_orm(column_type = "Text")]
+        pub record: String,
+        pub status: String,
+        pub version: i64,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A service's case file: its domain state as JSON, with an optimistic-concurrency version.
+pub mod case_files {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_files")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        pub agency: String,
+        pub stage: String,
+        pub received_on: Date,
+        pub due_on: Option<Date>,
+        #[sea_orm(column_type = "Text")]
+        pub state: String,
+        pub version: i64,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,327 @@
+//! Migrations, one migrator per service. Every service database has the outbox and the inbox;
+//! each then has its own tables. Written with sea-query so that SQLite and PostgreSQL run the
+//! same migrations.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveIden)]
+enum Outbox {
+    Table,
+    Seq,
+    EventId,
+    Subject,
+    Payload,
+    CreatedAt,
+    PublishedAt,
+}
+
+#[derive(DeriveIden)]
+enum Inbox {
+    Table,
+    Consumer,
+    EventId,
+    ProcessedAt,
+}
+
+#[derive(DeriveIden)]
+enum Applications {
+    Table,
+    CaseId,
+    Agency,
+    Reference,
+    ReceiptNumber,
+    Channel,
+    ReceivedOn,
+    Record,
+    Status,
+    Version,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Counters {
+    Table,
+    Scope,
+    Year,
+    Next,
+}
+
+#[derive(DeriveIden)]
+enum CaseFiles {
+    Table,
+    CaseId,
+    Agency,
+    Stage,
+    ReceivedOn,
+    DueOn,
+    State,
+    Version,
+    UpdatedAt,
+}
+
+/// The outbox and the inbox, in every service database.
+pub struct CreateMessaging;
+
+impl MigrationName for CreateMessaging {
+    fn name(&self) -> &str {
+        "m0001_messaging"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateMessaging {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Outbox::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Outbox::Seq)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(Outbox::EventId)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(Outbox::Subject).string().not_null())
+                .col(ColumnDef::new(Outbox::Payload).binary().not_null())
+                .col(
+                    ColumnDef::new(Outbox::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Outbox::PublishedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("outbox_unpublished")
+                .table(Outbox::Table)
+                .col(Outbox::PublishedAt)
+                .col(Outbox::Seq)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Inbox::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(Inbox::Consumer).string().not_null())
+                .col(ColumnDef::new(Inbox::EventId).string().not_null())
+                .col(
+                    ColumnDef::new(Inbox::ProcessedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .primary_key(Index::create().col(Inbox::Consumer).col(Inbox::EventId))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Inbox::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(Outbox::Table).to_owned())
+            .await
+    }
+}
+
+/// Per-scope yearly counters: receipt numbers (回执编号) and letter document numbers (文号).
+pub struct CreateCounters;
+
+impl MigrationName for CreateCounters {
+    fn name(&self) -> &str {
+        "m0002_counters"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCounters {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Counters::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(Counters::Scope).string().not_null())
+                .col(ColumnDef::new(Counters::Year).integer().not_null())
+                .col(ColumnDef::new(Counters::Next).big_integer().not_null())
+                .primary_key(Index::create().col(Counters::Scope).col(Counters::Year))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Counters::Table).to_owned())
+            .await
+    }
+}
+
+/// Intake: applications as received.
+pub struct CreateApplications;
+
+impl MigrationName for CreateApplications {
+    fn name(&self) -> &str {
+        "m0003_applications"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateApplications {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Applications::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Applications::CaseId)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Applications::Agency).string().not_null())
+                .col(ColumnDef::new(Applications::Reference).string().not_null())
+                .col(
+                    ColumnDef::new(Applications::ReceiptNumber)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(Applications::Channel).string().not_null())
+                .col(ColumnDef::new(Applications::ReceivedOn).date().not_null())
+                .col(ColumnDef::new(Applications::Record).text().not_null())
+                .col(ColumnDef::new(Applications::Status).string().not_null())
+                .col(
+                    ColumnDef::new(Applications::Version)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Applications::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("applications_agency_reference")
+                .table(Applications::Table)
+                .col(Applications::Agency)
+                .col(Applications::Reference)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(Applications::Table).to_owned())
+            .await
+    }
+}
+
+/// Validation, approval and publishing: the case file as that service sees it, stored as the
+/// serialized domain state with an optimistic-concurrency version.
+pub struct CreateCaseFiles;
+
+impl MigrationName for CreateCaseFiles {
+    fn name(&self) -> &str {
+        "m0003_case_files"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCaseFiles {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(CaseFiles::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(CaseFiles::CaseId)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(CaseFiles::Agency).string().not_null())
+                .col(ColumnDef::new(CaseFiles::Stage).string().not_null())
+                .col(ColumnDef::new(CaseFiles::ReceivedOn).date().not_null())
+                .col(ColumnDef::new(CaseFiles::DueOn).date().null())
+                .col(ColumnDef::new(CaseFiles::State).text().not_null())
+                .col(ColumnDef::new(CaseFiles::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(CaseFiles::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("case_files_agency_stage_due")
+                .table(CaseFiles::Table)
+                .col(CaseFiles::Agency)
+                .col(CaseFiles::Stage)
+                .col(CaseFiles::DueOn)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CaseFiles::Table).to_owned())
+            .await
+    }
+}
+
+macro_rules! migrator {
+    ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        #[async_trait::async_trait]
+        impl MigratorTrait for $name {
+            fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+                vec![$(Box::new($migration)),*]
+            }
+        }
+    };
+}
+
+migrator!(
+    /// Intake's database: applications, receipt-number counters, outbox, inbox.
+    IntakeMigrator, [CreateMessaging, CreateCounters, CreateApplications]
+);
+migrator!(
+    /// Validation's database: findings and correction state per case.
+    ValidationMigrator, [CreateMessaging, CreateCaseFiles]
+);
+migrator!(
+    /// Approval's database: the case file while it is handled.
+    ApprovalMigrator, [CreateMessaging, CreateCaseFiles]
+);
+migrator!(
+    /// Publishing's database: reply letters and document-number counters.
+    PublishingMigrator, [CreateMessaging, CreateCounters, CreateCaseFiles]
+);
+migrator!(
+    /// Reporting's database: projections (built in the reporting issue).
+    ReportingMigrator, [CreateMessaging, CreateCaseFiles]
+);

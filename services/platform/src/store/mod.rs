@@ -1,0 +1,69 @@
+//! Storage: one database per service, SQLite files by default and PostgreSQL in production.
+//! The same migrations and the same repository test suite run on both.
+
+pub mod entities;
+pub mod migrations;
+pub mod repo;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm_migration::MigratorTrait;
+
+/// Which service's tables a database holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ServiceSchema {
+    Intake,
+    Validation,
+    Approval,
+    Publishing,
+    Reporting,
+}
+
+/// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and bring the schema up to date.
+pub async fn open(url: &str, schema: ServiceSchema) -> anyhow::Result<DatabaseConnection> {
+    let db = connect(url).await?;
+    migrate(&db, schema).await?;
+    Ok(db)
+}
+
+/// Connect without migrating.
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30));
+    if url.starts_with("sqlite:") {
+        // SQLite allows one writer: a small pool avoids lock contention.
+        options.max_connections(4).min_connections(1);
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA foreign_keys=ON;",
+        )
+        .await?;
+    }
+    Ok(db)
+}
+
+/// Apply the service's pending migrations.
+pub async fn migrate(db: &DatabaseConnection, schema: ServiceSchema) -> anyhow::Result<()> {
+    use migrations::*;
+    match schema {
+        ServiceSchema::Intake => IntakeMigrator::up(db, None).await?,
+        ServiceSchema::Validation => ValidationMigrator::up(db, None).await?,
+        ServiceSchema::Approval => ApprovalMigrator::up(db, None).await?,
+        ServiceSchema::Publishing => PublishingMigrator::up(db, None).await?,
+        ServiceSchema::Reporting => ReportingMigrator::up(db, None).await?,
+    }
+    Ok(())
+}
+
+/// The SQLite URL of a file, created when missing.
+pub fn sqlite_url(path: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}

@@ -1,0 +1,237 @@
+//! The outbox and the inbox against a real nats-server (started per test on a free port).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::jetstream::{self, AckKind, consumer::pull};
+use chrono::NaiveDate;
+use futures::StreamExt;
+use ogi_platform::bus::{self, ConsumerSpec, Delivery, EventHandler, HandlerError};
+use ogi_platform::events::{self, EventContext, Producer};
+use ogi_platform::store::{self, ServiceSchema, entities::*, repo};
+use ogi_proto::v1::{ApplicationCorrected, EventEnvelope, event_envelope::Payload};
+use ogi_testkit::{NatsServer, poll_until};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, TransactionTrait,
+};
+use tokio_util::sync::CancellationToken;
+
+fn event(case: &str) -> EventEnvelope {
+    let ctx = EventContext {
+        case_id: case.into(),
+        agency: "测试局".into(),
+        actor: "test".into(),
+    };
+    events::envelope(
+        &ctx,
+        NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),
+        1,
+        Payload::ApplicationCorrected(ApplicationCorrected {}),
+    )
+}
+
+struct CountingEffect;
+
+#[async_trait::async_trait]
+impl EventHandler for CountingEffect {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        _: &EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        repo::next_number(txn, "effects", 0).await?;
+        Ok(())
+    }
+}
+
+async fn effects(db: &DatabaseConnection) -> i64 {
+    counters::Entity::find_by_id(("effects".to_string(), 0))
+        .one(db)
+        .await
+        .unwrap()
+        .map_or(0, |c| c.next)
+}
+
+async fn setup() -> (
+    NatsServer,
+    jetstream::Context,
+    DatabaseConnection,
+    tempfile::TempDir,
+) {
+    let nats = NatsServer::start().unwrap();
+    let js = bus::connect(&nats.url).await.unwrap();
+    bus::ensure_streams(&js, 1).await.unwrap();
+    bus::ensure_streams(&js, 1).await.unwrap(); // idempotent
+    let dir = tempfile::tempdir().unwrap();
+    let db = store::open(
+        &store::sqlite_url(&dir.path().join("svc.db")),
+        ServiceSchema::Intake,
+    )
+    .await
+    .unwrap();
+    (nats, js, db, dir)
+}
+
+async fn stream_messages(js: &jetstream::Context, producer: Producer) -> u64 {
+    js.get_stream(producer.stream())
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .state
+        .messages
+}
+
+#[tokio::test]
+async fn publishing_twice_stores_one_message() {
+    let (_nats, js, db, _dir) = setup().await;
+    let e = event("c-1");
+    let subject = events::subject_of(&e).unwrap();
+    assert!(
+        !bus::publish(&js, subject.clone(), &e.event_id, events::encode(&e))
+            .await
+            .unwrap()
+    );
+    assert!(
+        bus::publish(&js, subject, &e.event_id, events::encode(&e))
+            .await
+            .unwrap(),
+        "duplicate reported"
+    );
+    assert_eq!(stream_messages(&js, Producer::Validation).await, 1);
+
+    // The relay: commit three events, publish, then lose the "published" marks (a crash between
+    // publish and mark) and publish again: the stream still holds each event once.
+    for case in ["c-2", "c-3", "c-4"] {
+        let txn = db.begin().await.unwrap();
+        bus::append_outbox(&txn, &event(case)).await.unwrap();
+        txn.commit().await.unwrap();
+    }
+    let relay = bus::OutboxRelay::new(db.clone(), js.clone());
+    assert_eq!(relay.publish_pending().await.unwrap(), 3);
+    assert_eq!(bus::outbox_backlog(&db).await.unwrap(), 0);
+    for row in outbox::Entity::find().all(&db).await.unwrap() {
+        let mut row: outbox::ActiveModel = row.into();
+        row.published_at = Set(None);
+        row.update(&db).await.unwrap();
+    }
+    assert_eq!(relay.publish_pending().await.unwrap(), 3);
+    assert_eq!(stream_messages(&js, Producer::Validation).await, 4);
+}
+
+#[tokio::test]
+async fn a_redelivered_event_has_one_effect() {
+    let (_nats, js, db, _dir) = setup().await;
+    let e = event("c-1");
+    bus::publish(
+        &js,
+        events::subject_of(&e).unwrap(),
+        &e.event_id,
+        events::encode(&e),
+    )
+    .await
+    .unwrap();
+    let stream = js.get_stream(Producer::Validation.stream()).await.unwrap();
+    let consumer = stream
+        .get_or_create_consumer(
+            "redelivery",
+            pull::Config {
+                durable_name: Some("redelivery".into()),
+                ack_policy: jetstream::consumer::AckPolicy::Explicit,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    // First delivery: the effect commits, then the service "dies" before acknowledging (NAK).
+    let mut batch = consumer
+        .batch()
+        .max_messages(1)
+        .expires(Duration::from_secs(10))
+        .messages()
+        .await
+        .unwrap();
+    let first = batch.next().await.unwrap().unwrap();
+    let decoded = events::decode(&first.payload).unwrap();
+    assert_eq!(
+        bus::apply_once(&db, "redelivery", &CountingEffect, &decoded)
+            .await
+            .unwrap(),
+        Delivery::Applied
+    );
+    first.ack_with(AckKind::Nak(None)).await.unwrap();
+    // Second delivery of the same message: a no-op, then acknowledged.
+    let mut batch = consumer
+        .batch()
+        .max_messages(1)
+        .expires(Duration::from_secs(10))
+        .messages()
+        .await
+        .unwrap();
+    let second = batch.next().await.unwrap().unwrap();
+    assert_eq!(second.info().unwrap().delivered, 2, "this is a redelivery");
+    let decoded = events::decode(&second.payload).unwrap();
+    assert_eq!(
+        bus::apply_once(&db, "redelivery", &CountingEffect, &decoded)
+            .await
+            .unwrap(),
+        Delivery::Duplicate
+    );
+    second.ack().await.unwrap();
+    assert_eq!(effects(&db).await, 1);
+}
+
+#[tokio::test]
+async fn the_consumer_loop_applies_each_event_once() {
+    let (_nats, js, db, _dir) = setup().await;
+    let cancel = CancellationToken::new();
+    let spec = ConsumerSpec {
+        durable: "counting".into(),
+        stream: Producer::Validation.stream(),
+        subjects: vec!["ogi.validation.>".into()],
+    };
+    let task = tokio::spawn(bus::run_consumer(
+        db.clone(),
+        js.clone(),
+        spec,
+        Arc::new(CountingEffect),
+        cancel.clone(),
+    ));
+    let e = event("c-1");
+    let subject = events::subject_of(&e).unwrap();
+    bus::publish(&js, subject.clone(), &e.event_id, events::encode(&e))
+        .await
+        .unwrap();
+    // The same event again under another message id (as after an expired duplicate window).
+    bus::publish(&js, subject.clone(), "another-msg-id", events::encode(&e))
+        .await
+        .unwrap();
+    let other = event("c-2");
+    bus::publish(&js, subject, &other.event_id, events::encode(&other))
+        .await
+        .unwrap();
+    let stream = js.get_stream(Producer::Validation.stream()).await.unwrap();
+    poll_until(
+        Duration::from_secs(10),
+        "all three deliveries acknowledged",
+        || {
+            let stream = stream.clone();
+            async move {
+                let mut consumer: jetstream::consumer::PullConsumer =
+                    stream.get_consumer("counting").await.ok()?;
+                let info = consumer.info().await.ok()?;
+                (info.ack_floor.stream_sequence == 3).then_some(())
+            }
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        effects(&db).await,
+        2,
+        "two distinct events, one effect each"
+    );
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+}

@@ -1,0 +1,221 @@
+//! One repository test suite, run on SQLite and on a fresh PostgreSQL database.
+
+use chrono::{NaiveDate, Utc};
+use ogi_platform::bus::{self, Delivery, EventHandler, HandlerError};
+use ogi_platform::events::{self, EventContext};
+use ogi_platform::store::{self, ServiceSchema, entities::*, repo};
+use ogi_proto::v1::{ApplicationCorrected, EventEnvelope, event_envelope::Payload};
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, Set,
+    TransactionTrait,
+};
+
+fn event() -> EventEnvelope {
+    let ctx = EventContext {
+        case_id: "c-1".into(),
+        agency: "测试局".into(),
+        actor: "test".into(),
+    };
+    events::envelope(
+        &ctx,
+        NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),
+        1,
+        Payload::ApplicationCorrected(ApplicationCorrected {}),
+    )
+}
+
+/// An effect that counts: bumps a counter row.
+struct CountingEffect;
+
+#[async_trait::async_trait]
+impl EventHandler for CountingEffect {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        _: &EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        repo::next_number(txn, "effects", 0).await?;
+        Ok(())
+    }
+}
+
+/// A failing effect: its transaction must leave nothing behind, inbox included.
+struct FailingEffect;
+
+#[async_trait::async_trait]
+impl EventHandler for FailingEffect {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        _: &EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        repo::next_number(txn, "effects", 0).await?;
+        Err(HandlerError::Retry("not yet".into()))
+    }
+}
+
+/// `db` holds intake's tables, `cases` approval's (one database per service).
+async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
+    // Migrations are idempotent.
+    store::migrate(&db, ServiceSchema::Intake).await.unwrap();
+    store::migrate(&db, ServiceSchema::Intake).await.unwrap();
+    store::migrate(&cases, ServiceSchema::Approval)
+        .await
+        .unwrap();
+    store::migrate(&cases, ServiceSchema::Approval)
+        .await
+        .unwrap();
+
+    // Outbox: a rolled-back transaction leaves no event; a committed one does.
+    let txn = db.begin().await.unwrap();
+    bus::append_outbox(&txn, &event()).await.unwrap();
+    txn.rollback().await.unwrap();
+    assert_eq!(bus::outbox_backlog(&db).await.unwrap(), 0);
+    let e = event();
+    let txn = db.begin().await.unwrap();
+    bus::append_outbox(&txn, &e).await.unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(bus::outbox_backlog(&db).await.unwrap(), 1);
+    let row = outbox::Entity::find().one(&db).await.unwrap().unwrap();
+    assert_eq!(row.subject, "ogi.validation.application.corrected");
+    assert_eq!(events::decode(&row.payload).unwrap(), e);
+    // The same event id cannot enter the outbox twice.
+    let txn = db.begin().await.unwrap();
+    assert!(bus::append_outbox(&txn, &e).await.is_err());
+    txn.rollback().await.unwrap();
+
+    // Inbox: the second delivery of one event is a no-op.
+    assert_eq!(
+        bus::apply_once(&db, "t", &CountingEffect, &e)
+            .await
+            .unwrap(),
+        Delivery::Applied
+    );
+    assert_eq!(
+        bus::apply_once(&db, "t", &CountingEffect, &e)
+            .await
+            .unwrap(),
+        Delivery::Duplicate
+    );
+    // Another consumer applies it on its own.
+    assert_eq!(
+        bus::apply_once(&db, "u", &CountingEffect, &e)
+            .await
+            .unwrap(),
+        Delivery::Applied
+    );
+    // A failed effect leaves neither effect nor inbox row.
+    let f = event();
+    assert!(bus::apply_once(&db, "t", &FailingEffect, &f).await.is_err());
+    assert_eq!(
+        bus::apply_once(&db, "t", &CountingEffect, &f)
+            .await
+            .unwrap(),
+        Delivery::Applied
+    );
+    let effects = counters::Entity::find_by_id(("effects".to_string(), 0))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(effects.next, 3, "three applied deliveries, no more");
+    assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 3);
+
+    // Counters: per scope and year, from 1.
+    assert_eq!(
+        repo::next_number(&db, "receipt:甲局", 2024).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        repo::next_number(&db, "receipt:甲局", 2024).await.unwrap(),
+        2
+    );
+    assert_eq!(
+        repo::next_number(&db, "receipt:甲局", 2025).await.unwrap(),
+        1
+    );
+    assert_eq!(
+        repo::next_number(&db, "receipt:乙局", 2024).await.unwrap(),
+        1
+    );
+
+    // Applications: (agency, reference) is unique.
+    let app = |case_id: &str, receipt: &str| applications::ActiveModel {
+        case_id: Set(case_id.into()),
+        agency: Set("甲局".into()),
+        reference: Set("AJ2024-00017".into()),
+        receipt_number: Set(receipt.into()),
+        channel: Set("online".into()),
+        received_on: Set(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap()),
+        record: Set("{}".into()),
+        status: Set("received".into()),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+    };
+    app("a", "R1").insert(&db).await.unwrap();
+    assert!(
+        app("b", "R2").insert(&db).await.is_err(),
+        "same agency and reference"
+    );
+
+    // Case files: optimistic concurrency.
+    let db = cases;
+    let file = case_files::Model {
+        case_id: "c-1".into(),
+        agency: "甲局".into(),
+        stage: "in_progress".into(),
+        received_on: NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),
+        due_on: NaiveDate::from_ymd_opt(2024, 4, 2),
+        state: "{}".into(),
+        version: 1,
+        updated_at: Utc::now(),
+    };
+    assert!(repo::save_case_file(&db, file.clone(), None).await.unwrap());
+    assert!(
+        !repo::save_case_file(&db, file.clone(), None).await.unwrap(),
+        "insert twice"
+    );
+    let v2 = case_files::Model {
+        version: 2,
+        stage: "drafted".into(),
+        ..file.clone()
+    };
+    assert!(
+        repo::save_case_file(&db, v2.clone(), Some(1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !repo::save_case_file(&db, v2, Some(1)).await.unwrap(),
+        "stale version"
+    );
+    let stored = case_files::Entity::find_by_id("c-1")
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.version, stored.stage.as_str()), (2, "drafted"));
+}
+
+#[tokio::test]
+async fn storage_suite_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = store::connect(&store::sqlite_url(&dir.path().join("intake.db")))
+        .await
+        .unwrap();
+    let cases = store::connect(&store::sqlite_url(&dir.path().join("approval.db")))
+        .await
+        .unwrap();
+    suite(db, cases).await;
+}
+
+#[tokio::test]
+async fn storage_suite_on_postgres() {
+    let intake = ogi_testkit::PgDatabase::create().await.unwrap();
+    let approval = ogi_testkit::PgDatabase::create().await.unwrap();
+    let db = store::connect(&intake.url).await.unwrap();
+    let cases = store::connect(&approval.url).await.unwrap();
+    suite(db.clone(), cases.clone()).await;
+    db.close().await.unwrap();
+    cases.close().await.unwrap();
+}
