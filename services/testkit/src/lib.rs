@@ -146,6 +146,12 @@ mod tests {
         TcpListener::bind((Ipv4Addr::LOCALHOST, port)).expect("port is free");
     }
 
+    #[test]
+    #[should_panic(expected = "cargo build --workspace --bins")]
+    fn binary_explains_a_missing_binary() {
+        binary("ogi-testkit-no-such-binary");
+    }
+
     #[tokio::test]
     async fn poll_until_returns_value_and_times_out() {
         let mut calls = 0;

@@ -142,7 +142,8 @@ impl NatsServer {
         self.wait_ready(log_offset)
     }
 
-    /// Polls until the server sends its INFO greeting on a fresh connection.
+    /// Polls until the server has logged that it is ready and sends its INFO
+    /// greeting on a fresh connection.
     fn wait_ready(&mut self, log_offset: u64) -> anyhow::Result<()> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, self.port));
         let started = Instant::now();
@@ -157,7 +158,10 @@ impl NatsServer {
                     read_from(&self.log_path, log_offset)
                 );
             }
-            if greets(addr) {
+            // "Server is ready" in our own log proves that our process owns
+            // the port (not a process that took it meanwhile); the greeting
+            // proves that it serves clients.
+            if read_from(&self.log_path, log_offset).contains("Server is ready") && greets(addr) {
                 return Ok(());
             }
             if started.elapsed() >= READY_DEADLINE {

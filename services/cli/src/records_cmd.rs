@@ -1,0 +1,68 @@
+//! `ogi records …`: the case-record format (case-record.md).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Subcommand;
+use ogi_core::records;
+
+#[derive(Subcommand)]
+pub enum RecordsCommand {
+    /// 校验案件记录文件：逐行报告错误（行号、字段、原因）；有错误时退出码为1
+    Validate {
+        /// JSON Lines 文件
+        file: PathBuf,
+        /// 以 JSON 输出结果
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RecordsCommand::Validate { file, json } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取文件 {}", file.display()))?;
+            let parsed = records::parse_jsonl(&text);
+            let rejected: std::collections::BTreeSet<usize> =
+                parsed.errors.iter().map(|e| e.line).collect();
+            if json {
+                let issue = |i: &records::LineIssue| serde_json::json!({"line": i.line, "ref": i.reference, "field": i.field, "reason": i.reason});
+                let out = serde_json::json!({
+                    "valid": parsed.records.len(),
+                    "rejected_lines": rejected.len(),
+                    "errors": parsed.errors.iter().map(issue).collect::<Vec<_>>(),
+                    "warnings": parsed.warnings.iter().map(issue).collect::<Vec<_>>(),
+                });
+                println!("{}", serde_json::to_string_pretty(&out)?);
+            } else {
+                for error in &parsed.errors {
+                    println!("错误 {error}");
+                }
+                for warning in &parsed.warnings {
+                    println!("警告 {warning}");
+                }
+                let agencies: std::collections::BTreeSet<&str> = parsed
+                    .records
+                    .iter()
+                    .map(|(_, r)| r.agency.as_str())
+                    .collect();
+                println!(
+                    "{}：有效记录{}条，错误{}行，警告{}条；涉及行政机关{}个（{}）",
+                    file.display(),
+                    parsed.records.len(),
+                    rejected.len(),
+                    parsed.warnings.len(),
+                    agencies.len(),
+                    agencies.into_iter().collect::<Vec<_>>().join("、"),
+                );
+            }
+            Ok(if parsed.errors.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+    }
+}
