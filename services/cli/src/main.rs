@@ -1,6 +1,11 @@
 //! `ogi`: the command line of ogi (政府信息公开申请办理系统). Messages for users are in Chinese.
 
 mod calendar_cmd;
+mod case_cmd;
+mod dev;
+mod endpoints;
+mod export;
+mod import;
 mod records_cmd;
 
 use std::path::PathBuf;
@@ -17,6 +22,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    endpoints: endpoints::Endpoints,
 }
 
 #[derive(Subcommand)]
@@ -34,6 +41,32 @@ enum Command {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
     },
+    /// 在本机启动整个系统（SQLite 数据文件与自带的 nats-server），Ctrl-C 停止
+    Dev {
+        /// 数据目录
+        #[arg(long, default_value = ".ogi-data")]
+        data_dir: PathBuf,
+        /// 使用已有的 NATS（不自行启动 nats-server）
+        #[arg(long, env = "OGI_NATS_URL")]
+        nats_url: Option<String>,
+        /// 自行启动的 nats-server 端口
+        #[arg(long, default_value_t = 14222)]
+        nats_port: u16,
+        /// 数据目录为新建时导入的案件记录文件
+        #[arg(long)]
+        load_fixture_if_new: Option<PathBuf>,
+    },
+    /// 检查各服务健康状态；全部正常时退出码为0
+    Status,
+    /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
+    Import { file: PathBuf },
+    /// 导出案件记录（JSON Lines，与导入格式相同）
+    Export {
+        #[arg(long)]
+        agency: Option<String>,
+    },
+    #[command(flatten)]
+    Case(case_cmd::CaseCommand),
 }
 
 fn main() -> ExitCode {
@@ -41,6 +74,13 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Calendar { calendar, command } => calendar_cmd::run(calendar.as_deref(), command),
         Command::Records { command } => records_cmd::run(command),
+        command => match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => rt.block_on(run_online(command, &cli.endpoints)),
+            Err(e) => Err(e.into()),
+        },
     };
     match result {
         Ok(code) => code,
@@ -48,5 +88,69 @@ fn main() -> ExitCode {
             eprintln!("错误：{error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// The subcommands that talk to the running services.
+async fn run_online(
+    command: Command,
+    endpoints: &endpoints::Endpoints,
+) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Dev {
+            data_dir,
+            nats_url,
+            nats_port,
+            load_fixture_if_new,
+        } => {
+            dev::run(
+                dev::DevOptions {
+                    data_dir,
+                    nats_url,
+                    nats_port,
+                    load_fixture_if_new,
+                },
+                endpoints,
+            )
+            .await
+        }
+        Command::Status => {
+            let mut all = true;
+            for (name, service, addr) in endpoints.all() {
+                let ok = endpoints::healthy(addr, service).await;
+                all &= ok;
+                println!(
+                    "{name:<11} {addr:<24} {}",
+                    if ok { "正常" } else { "不可用" }
+                );
+            }
+            Ok(if all {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Import { file } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            let summary = import::import_file(&clients, &file, false).await?;
+            println!("{summary}");
+            Ok(if summary.ok() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Export { agency } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            let n = export::export(&clients, agency.as_deref()).await?;
+            eprintln!("已导出{n}条案件记录");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Case(command) => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            case_cmd::run(&clients, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Calendar { .. } | Command::Records { .. } => Ok(ExitCode::SUCCESS),
     }
 }

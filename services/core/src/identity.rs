@@ -124,6 +124,22 @@ fn mask_keep(value: &str, head: usize, tail: usize) -> String {
     out
 }
 
+/// A stable key of an identity document for screening (same applicant, volume), so that
+/// events carry no identity number: 64-bit FNV-1a over the type and the upper-cased number.
+pub fn applicant_key(id_type: IdType, value: &str) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in id_type
+        .code()
+        .bytes()
+        .chain([b':'])
+        .chain(value.trim().to_uppercase().bytes())
+    {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{hash:016x}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,4 +14,5 @@ pub mod codes;
 pub mod deadline;
 pub mod fees;
 pub mod identity;
+pub mod letters;
 pub mod records;

@@ -841,6 +841,59 @@ impl Checker {
     }
 }
 
+/// The history a case record states, read back from a case (for export): every dated
+/// procedural fact, oldest first; facts of the same day keep the procedure's order.
+pub fn history_of(case: &crate::case::Case) -> Vec<HistoryEntry> {
+    use crate::case::ConsultationKind;
+    let mut out: Vec<(NaiveDate, u8, HistoryEntry)> = Vec::new();
+    let mut push = |on: NaiveDate, rank: u8, event: HistoryEvent| {
+        out.push((on, rank, HistoryEntry { on, event }))
+    };
+    if let Some(c) = case.correction() {
+        push(
+            c.requested_on,
+            0,
+            HistoryEvent::CorrectionRequested { due_on: c.due_on },
+        );
+        if let Some(on) = c.corrected_on {
+            push(on, 1, HistoryEvent::Corrected);
+        }
+    }
+    for c in case.consultations() {
+        let (start, reply) = match c.kind {
+            ConsultationKind::ThirdParty => (
+                HistoryEvent::ThirdPartyConsulted,
+                HistoryEvent::ThirdPartyReplied,
+            ),
+            ConsultationKind::OtherAgency => (
+                HistoryEvent::OtherAgencyConsulted,
+                HistoryEvent::OtherAgencyReplied,
+            ),
+        };
+        push(c.started_on, 2, start);
+        if let Some(on) = c.replied_on {
+            push(on, 3, reply);
+        }
+    }
+    if let Some(e) = case.extension() {
+        push(e.on, 4, HistoryEvent::Extended { days: e.days });
+    }
+    if let Some(f) = case.fee() {
+        push(
+            f.notified_on,
+            5,
+            HistoryEvent::FeeNotified {
+                amount_yuan: crate::fees::format_yuan(f.amount),
+            },
+        );
+        if let Some(on) = f.paid_on {
+            push(on, 6, HistoryEvent::FeePaid);
+        }
+    }
+    out.sort_by_key(|(on, rank, _)| (*on, *rank));
+    out.into_iter().map(|(_, _, h)| h).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1392,5 +1445,30 @@ mod tests {
             err.to_string(),
             "history[2].event：没有向第三方征求且尚未回复的意见"
         );
+    }
+
+    #[test]
+    fn history_read_back_from_the_case_equals_the_record() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/anju-2024/cases.jsonl");
+        let parsed = parse_jsonl(&std::fs::read_to_string(path).unwrap());
+        let mut with_history = 0;
+        for (_, record) in &parsed.records {
+            let case = record.replay().unwrap();
+            let mut expected = record.history.clone();
+            for h in &mut expected {
+                if let HistoryEvent::FeeNotified { amount_yuan } = &mut h.event {
+                    *amount_yuan =
+                        crate::fees::format_yuan(crate::fees::parse_yuan(amount_yuan).unwrap());
+                }
+            }
+            let mut got = history_of(&case);
+            let key = |h: &HistoryEntry| serde_json::to_string(h).unwrap();
+            expected.sort_by_key(key);
+            got.sort_by_key(key);
+            assert_eq!(got, expected, "{}", record.reference);
+            with_history += usize::from(!record.history.is_empty());
+        }
+        assert!(with_history > 10, "the fixture exercises histories");
     }
 }

@@ -29,6 +29,42 @@ pub struct ServiceConfig {
     pub log_json: bool,
     /// Statutory periods and the project rules (补正 period, fee pause…).
     pub deadlines: DeadlinePolicy,
+    /// Per-agency settings (行政机关), by the agency's name as printed on the report.
+    pub agencies: std::collections::BTreeMap<String, AgencySettings>,
+}
+
+/// What an agency configures; an agency not listed gets the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgencySettings {
+    /// Approval levels a draft decision passes (审批层级), at least 1.
+    pub approval_levels: u32,
+    /// Document-number prefix of its letters (e.g. 安府信公).
+    pub document_prefix: Option<String>,
+    /// Review organ (复议机关) and court for the remedy clause.
+    pub review_organ: Option<String>,
+    pub court: Option<String>,
+    /// The parent agency (a department under a district government).
+    pub parent: Option<String>,
+}
+
+impl Default for AgencySettings {
+    fn default() -> Self {
+        Self {
+            approval_levels: 1,
+            document_prefix: None,
+            review_organ: None,
+            court: None,
+            parent: None,
+        }
+    }
+}
+
+impl ServiceConfig {
+    /// The settings of `agency`, defaults when not configured.
+    pub fn agency(&self, agency: &str) -> AgencySettings {
+        self.agencies.get(agency).cloned().unwrap_or_default()
+    }
 }
 
 impl Default for ServiceConfig {
@@ -42,6 +78,7 @@ impl Default for ServiceConfig {
             shutdown_grace_secs: 20,
             log_json: false,
             deadlines: DeadlinePolicy::default(),
+            agencies: Default::default(),
         }
     }
 }
@@ -156,6 +193,12 @@ impl ServiceConfig {
                 field: "deadlines",
                 reason: "答复期限与补正告知期限须大于0，延期不得超过20个工作日（第三十三条）"
                     .into(),
+            });
+        }
+        if let Some((name, _)) = self.agencies.iter().find(|(_, a)| a.approval_levels == 0) {
+            return Err(ConfigError::Invalid {
+                field: "agencies.approval_levels",
+                reason: format!("{name}的审批层级至少为1"),
             });
         }
         if let Some(path) = &self.calendar_file

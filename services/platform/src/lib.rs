@@ -10,8 +10,14 @@
 //! - [`telemetry`]: tracing setup.
 
 pub mod bus;
+pub mod casefile;
+pub mod cli;
 pub mod config;
+pub mod convert;
+pub mod error;
 pub mod events;
+pub mod facts;
+pub mod runtime;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;

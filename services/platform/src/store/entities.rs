@@ -74,7 +74,6 @@ pub mod applications {
         pub case_id: String,
         pub agency: String,
         pub reference: String,
-        #[sea_orm(unique)]
         pub receipt_number: String,
         pub channel: String,
         pub received_on: Date,

@@ -226,6 +226,17 @@ impl MigrationTrait for CreateApplications {
                 .if_not_exists()
                 .to_owned(),
         )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("applications_agency_receipt")
+                .table(Applications::Table)
+                .col(Applications::Agency)
+                .col(Applications::ReceiptNumber)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
         .await
     }
 

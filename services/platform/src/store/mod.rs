@@ -35,8 +35,9 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30));
     if url.starts_with("sqlite:") {
-        // SQLite allows one writer: a small pool avoids lock contention.
-        options.max_connections(4).min_connections(1);
+        // SQLite allows one writer: one connection serialises the service's transactions
+        // instead of failing them with SQLITE_BUSY. Code inside a transaction must use it.
+        options.max_connections(1).min_connections(1);
     } else {
         options.max_connections(16).min_connections(1);
     }

@@ -1,0 +1,772 @@
+//! The approval service (办理与审批): the case file while it is handled — the reply deadline
+//! and its explanation, consultations (征求意见, clock paused), the one extension (延期答复),
+//! fee notices (收费通知), the handler's draft decision and the agency's approval chain, and
+//! reviews and lawsuits (行政复议、行政诉讼) on closed cases. Publishes `case.*`,
+//! `decision.approved` and `review.recorded`; closes the case on `reply.served`.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ogi_core::calendar::WorkCalendar;
+use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
+use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
+use ogi_core::deadline::{self, ClockState, ReplyDeadline};
+use ogi_core::fees::{self, FeeBasis};
+use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
+use ogi_platform::casefile::{self, Index};
+use ogi_platform::config::ServiceConfig;
+use ogi_platform::convert;
+use ogi_platform::error::ServiceError;
+use ogi_platform::events::{self, EventContext, Producer};
+use ogi_platform::facts::CaseFacts;
+use ogi_platform::runtime::{self, ServiceContext};
+use ogi_platform::store::{ServiceSchema, entities::case_files};
+use ogi_proto::v1::{self as pb, approval_service_server as server, event_envelope::Payload};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+/// Approval's case file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApprovalFile {
+    pub facts: CaseFacts,
+    pub case: Case,
+    /// The agency an `unavailable.not_held` reply names (Art. 36(5)).
+    pub other_agency: Option<String>,
+    /// The basis of the fee notice, in Chinese.
+    pub fee_basis: Option<String>,
+    /// Who did what, in Chinese, dated.
+    pub history: Vec<(NaiveDate, String)>,
+}
+
+fn stage_code(stage: Stage) -> &'static str {
+    match stage {
+        Stage::Received => "received",
+        Stage::AwaitingCorrection => "awaiting_correction",
+        Stage::InProgress => "in_progress",
+        Stage::Drafted => "drafted",
+        Stage::Approved => "approved",
+        Stage::Closed => "closed",
+    }
+}
+
+pub struct Approval {
+    ctx: ServiceContext,
+    calendar: Arc<WorkCalendar>,
+}
+
+pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+    let calendar = Arc::new(ogi_platform::cli::load_calendar(&config)?);
+    let cancel = CancellationToken::new();
+    ogi_platform::shutdown::on_signals(cancel.clone());
+    let ctx = runtime::start("approval", ServiceSchema::Approval, config, cancel).await?;
+    let handler = Arc::new(OnPipelineEvent {
+        config: ctx.config.clone(),
+        calendar: calendar.clone(),
+    });
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "approval-validation".into(),
+            stream: Producer::Validation.stream(),
+            subjects: vec![
+                "ogi.validation.application.accepted".into(),
+                "ogi.validation.application.abandoned".into(),
+            ],
+        },
+        handler.clone(),
+    );
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "approval-publishing".into(),
+            stream: Producer::Publishing.stream(),
+            subjects: vec!["ogi.publishing.reply.served".into()],
+        },
+        handler,
+    );
+    let routes = tonic::service::Routes::new(server::ApprovalServiceServer::new(Approval {
+        ctx: ctx.clone(),
+        calendar,
+    }));
+    runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
+}
+
+fn deadline_of(
+    file: &ApprovalFile,
+    calendar: &WorkCalendar,
+    config: &ServiceConfig,
+) -> ReplyDeadline {
+    deadline::reply_deadline(
+        calendar,
+        &config.deadlines,
+        file.case.received_on(),
+        &file.case.clock_events(),
+    )
+}
+
+fn index<'a>(file: &'a ApprovalFile, deadline: &ReplyDeadline) -> Index<'a> {
+    Index {
+        agency: &file.facts.agency,
+        stage: stage_code(file.case.stage()),
+        received_on: file.facts.received_on,
+        due_on: deadline.due_on,
+    }
+}
+
+/// The event payloads of the domain events a command produced.
+fn payloads(
+    file: &ApprovalFile,
+    case_id: &str,
+    events: &[CaseEvent],
+    extension_note: (&str, &str),
+    new_due: Option<NaiveDate>,
+) -> Vec<(NaiveDate, Payload)> {
+    let mut out = Vec::new();
+    for e in events {
+        let payload = match e {
+            CaseEvent::ConsultationStarted { kind, on } => {
+                Payload::ConsultationStarted(pb::ConsultationStarted {
+                    kind: kind.code().into(),
+                    party: String::new(),
+                    reply_due_on: on.to_string(),
+                })
+            }
+            CaseEvent::ConsultationReplied { kind, .. } => {
+                Payload::ConsultationReplied(pb::ConsultationReplied {
+                    kind: kind.code().into(),
+                    opinion: String::new(),
+                })
+            }
+            CaseEvent::Extended { days, .. } => Payload::CaseExtended(pb::CaseExtended {
+                days: *days,
+                approved_by: extension_note.0.into(),
+                reason: extension_note.1.into(),
+                new_due_on: new_due.map(|d| d.to_string()).unwrap_or_default(),
+            }),
+            CaseEvent::FeeNotified { amount, .. } => Payload::FeeNotified(pb::FeeNotified {
+                amount_yuan: fees::format_yuan(*amount),
+                basis: file.fee_basis.clone().unwrap_or_default(),
+                pay_by: String::new(),
+            }),
+            CaseEvent::FeePaid { .. } => Payload::FeePaid(pb::FeePaid {
+                amount_yuan: file
+                    .case
+                    .fee()
+                    .map(|f| fees::format_yuan(f.amount))
+                    .unwrap_or_default(),
+            }),
+            CaseEvent::Drafted {
+                outcome,
+                legal_basis,
+                reply_text,
+                ..
+            } => Payload::DecisionDrafted(pb::DecisionDrafted {
+                outcome_code: outcome.code().into(),
+                legal_basis: legal_basis.clone(),
+                reply_text: reply_text.clone(),
+            }),
+            CaseEvent::Returned { reason, .. } => Payload::DecisionReturned(pb::DecisionReturned {
+                reason: reason.clone(),
+            }),
+            CaseEvent::ApprovalGiven { level, .. } => {
+                Payload::ApprovalGiven(pb::ApprovalGiven { level: *level })
+            }
+            CaseEvent::Approved { .. } => {
+                let Some(draft) = file.case.draft() else {
+                    continue;
+                };
+                Payload::DecisionApproved(pb::DecisionApproved {
+                    outcome_code: draft.outcome.code().into(),
+                    legal_basis: draft.legal_basis.clone(),
+                    reply_text: draft.reply_text.clone(),
+                    received_on: file.facts.received_on.to_string(),
+                    applicant_name: file.facts.applicant_name.clone(),
+                    request_description: file.facts.request_description.clone(),
+                    other_agency: file.other_agency.clone().unwrap_or_default(),
+                    fee_amount_yuan: file
+                        .case
+                        .fee()
+                        .map(|f| fees::format_yuan(f.amount))
+                        .unwrap_or_default(),
+                    applicant_type: file.facts.applicant_type.code().into(),
+                    fee_paid: file.case.fee().is_some_and(|f| f.paid_on.is_some()),
+                })
+            }
+            CaseEvent::ReviewRecorded {
+                filed_on,
+                kind,
+                result,
+                concluded_on,
+            } => Payload::ReviewRecorded(pb::ReviewRecorded {
+                kind: kind.code().into(),
+                filed_on: filed_on.to_string(),
+                result: result.code().into(),
+                concluded_on: concluded_on.map(|d| d.to_string()).unwrap_or_default(),
+            }),
+            // Acceptance, correction and service are other services' events.
+            CaseEvent::Accepted { .. }
+            | CaseEvent::CorrectionRequested { .. }
+            | CaseEvent::Corrected { .. }
+            | CaseEvent::Served { .. } => continue,
+        };
+        let _ = case_id;
+        out.push((e.date(), payload));
+    }
+    out
+}
+
+fn describe(e: &CaseEvent) -> String {
+    match e {
+        CaseEvent::Accepted { .. } => "受理".into(),
+        CaseEvent::CorrectionRequested { due_on, .. } => format!(
+            "发出补正通知{}",
+            due_on
+                .map(|d| format!("，补正期限至{d}"))
+                .unwrap_or_default()
+        ),
+        CaseEvent::Corrected { .. } => "收到补正材料，答复期限重新起算".into(),
+        CaseEvent::ConsultationStarted { kind, .. } => {
+            format!("{}，期间不计入答复期限", kind.label())
+        }
+        CaseEvent::ConsultationReplied { kind, .. } => format!("{}答复意见收到", kind.party()),
+        CaseEvent::Extended { days, .. } => format!("延期答复{days}个工作日"),
+        CaseEvent::FeeNotified { amount, .. } => {
+            format!("发出收费通知，金额{}元", fees::format_yuan(*amount))
+        }
+        CaseEvent::FeePaid { .. } => "申请人缴纳信息处理费".into(),
+        CaseEvent::Drafted { outcome, .. } => format!("拟定答复意见：{}", outcome.short_label()),
+        CaseEvent::Returned { reason, .. } => format!("答复意见被退回：{reason}"),
+        CaseEvent::ApprovalGiven { level, .. } => format!("第{level}级审批通过"),
+        CaseEvent::Approved { .. } => "答复意见审批完成".into(),
+        CaseEvent::Served { outcome, .. } => format!("答复送达，办结（{}）", outcome.short_label()),
+        CaseEvent::ReviewRecorded { kind, result, .. } => {
+            format!("登记{}，结果：{}", kind.label(), result.column_label())
+        }
+    }
+}
+
+/// Apply commands to a file, recording its history; the whole batch or nothing.
+fn apply_all(
+    file: &mut ApprovalFile,
+    commands: &[Command],
+) -> Result<Vec<CaseEvent>, ServiceError> {
+    let mut case = file.case.clone();
+    let mut all = Vec::new();
+    for c in commands {
+        all.extend(case.handle(c)?);
+    }
+    file.case = case;
+    for e in &all {
+        file.history.push((e.date(), describe(e)));
+    }
+    Ok(all)
+}
+
+struct OnPipelineEvent {
+    config: ServiceConfig,
+    calendar: Arc<WorkCalendar>,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for OnPipelineEvent {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &pb::EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        let on = NaiveDate::parse_from_str(&event.legal_date, "%Y-%m-%d")
+            .map_err(|e| HandlerError::Reject(e.to_string()))?;
+        let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
+        let date = |s: &str| convert::optional_date("event", s).map_err(reject);
+        let opening = matches!(
+            event.payload,
+            Some(Payload::ApplicationAccepted(_)) | Some(Payload::ApplicationAbandoned(_))
+        );
+        if opening
+            && casefile::load::<ApprovalFile, _>(txn, &event.case_id)
+                .await
+                .map_err(|e| HandlerError::Retry(e.to_string()))?
+                .is_some()
+        {
+            return Ok(()); // already opened (the same event under another message id)
+        }
+        match &event.payload {
+            Some(Payload::ApplicationAccepted(a)) => {
+                let app = a
+                    .application
+                    .as_ref()
+                    .ok_or_else(|| HandlerError::Reject("no application".into()))?;
+                let facts = CaseFacts::from_proto(app).map_err(reject)?;
+                let mut file = ApprovalFile {
+                    case: Case::received(facts.received_on),
+                    facts,
+                    other_agency: None,
+                    fee_basis: None,
+                    history: vec![],
+                };
+                let mut commands = Vec::new();
+                if let Some(requested) = date(&a.correction_requested_on)? {
+                    commands.push(Command::RequestCorrection {
+                        on: requested,
+                        due_on: date(&a.correction_due_on)?,
+                    });
+                    commands.push(Command::Correct {
+                        on: date(&a.corrected_on)?.unwrap_or(on),
+                    });
+                } else {
+                    commands.push(Command::Accept { on });
+                }
+                apply_all(&mut file, &commands).map_err(reject)?;
+                let dl = deadline_of(&file, &self.calendar, &self.config);
+                casefile::save(txn, &event.case_id, index(&file, &dl), &file, None)
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?;
+                Ok(())
+            }
+            Some(Payload::ApplicationAbandoned(a)) => {
+                // Deemed abandoned: the notice (告知书) is drafted and approved by the system.
+                let app = a
+                    .application
+                    .as_ref()
+                    .ok_or_else(|| HandlerError::Reject("no application".into()))?;
+                let facts = CaseFacts::from_proto(app).map_err(reject)?;
+                let levels = self.config.agency(&facts.agency).approval_levels;
+                let mut file = ApprovalFile {
+                    case: Case::received(facts.received_on),
+                    facts,
+                    other_agency: None,
+                    fee_basis: None,
+                    history: vec![],
+                };
+                let requested = date(&a.correction_requested_on)?.unwrap_or(on);
+                let mut commands = vec![
+                    Command::RequestCorrection {
+                        on: requested,
+                        due_on: date(&a.correction_due_on)?,
+                    },
+                    Command::Draft {
+                        on,
+                        outcome: OutcomeCode::OtherCorrectionOverdue,
+                        legal_basis: "第三十条".into(),
+                        reply_text: a.reason.clone(),
+                    },
+                ];
+                commands.extend((0..levels).map(|_| Command::Approve {
+                    on,
+                    levels_required: levels,
+                }));
+                let produced = apply_all(&mut file, &commands).map_err(reject)?;
+                let dl = deadline_of(&file, &self.calendar, &self.config);
+                casefile::save(txn, &event.case_id, index(&file, &dl), &file, None)
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?;
+                let ectx = EventContext {
+                    case_id: event.case_id.clone(),
+                    agency: file.facts.agency.clone(),
+                    actor: "system".into(),
+                };
+                for (d, p) in payloads(&file, &event.case_id, &produced, ("", ""), None) {
+                    bus::append_outbox(txn, &events::envelope(&ectx, d, file.case.version(), p))
+                        .await?;
+                }
+                Ok(())
+            }
+            Some(Payload::ReplyServed(served)) => {
+                let Some(loaded) = casefile::load::<ApprovalFile, _>(txn, &event.case_id)
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?
+                else {
+                    return Err(HandlerError::Retry("case not here yet".into()));
+                };
+                let mut file = loaded.state;
+                if file.case.stage() == Stage::Closed {
+                    return Ok(());
+                }
+                let replied_on = convert::date("replied_on", &served.replied_on).map_err(reject)?;
+                apply_all(&mut file, &[Command::Serve { on: replied_on }]).map_err(reject)?;
+                let dl = deadline_of(&file, &self.calendar, &self.config);
+                casefile::save(
+                    txn,
+                    &event.case_id,
+                    index(&file, &dl),
+                    &file,
+                    Some(loaded.version),
+                )
+                .await
+                .map_err(|e| HandlerError::Retry(e.to_string()))?;
+                Ok(())
+            }
+            _ => Err(HandlerError::Reject("unexpected event".into())),
+        }
+    }
+}
+
+fn case_view(
+    case_id: &str,
+    file: &ApprovalFile,
+    calendar: &WorkCalendar,
+    config: &ServiceConfig,
+) -> pb::CaseFile {
+    let dl = deadline_of(file, calendar, config);
+    let state = match dl.state {
+        ClockState::Running => "running",
+        ClockState::PausedForConsultation => "paused_for_consultation",
+        ClockState::PausedForFee => "paused_for_fee",
+        ClockState::AwaitingCorrection { .. } => "awaiting_correction",
+    };
+    let reply = file.case.outcome();
+    pb::CaseFile {
+        case_id: case_id.into(),
+        agency: file.facts.agency.clone(),
+        stage: stage_code(file.case.stage()).into(),
+        received_on: file.facts.received_on.to_string(),
+        deadline: Some(pb::Deadline {
+            state: state.into(),
+            due_on: dl.due_on.map(|d| d.to_string()).unwrap_or_default(),
+            provisional: dl.provisional,
+            steps: dl
+                .steps
+                .iter()
+                .map(|s| pb::DeadlineStep {
+                    on: s.on.to_string(),
+                    text: s.text.clone(),
+                })
+                .collect(),
+        }),
+        outcome_code: reply.map(|(o, _)| o.code().to_string()).unwrap_or_default(),
+        replied_on: reply.map(|(_, d)| d.to_string()).unwrap_or_default(),
+        version: file.case.version(),
+        history: file
+            .history
+            .iter()
+            .map(|(d, t)| pb::DeadlineStep {
+                on: d.to_string(),
+                text: t.clone(),
+            })
+            .collect(),
+        overdue: matches!((reply, dl.due_on), (Some((_, replied)), Some(due)) if replied > due),
+        case_state_json: serde_json::to_string(&file.case).unwrap_or_default(),
+    }
+}
+
+impl Approval {
+    /// Run one handler command on a case: decide, save, publish, in one transaction.
+    async fn command<F>(
+        &self,
+        context: &Option<pb::CommandContext>,
+        case_id: &str,
+        build: F,
+    ) -> Result<pb::CaseFile, ServiceError>
+    where
+        F: FnOnce(
+            &mut ApprovalFile,
+            NaiveDate,
+            &ServiceConfig,
+        ) -> Result<(Vec<Command>, (String, String)), ServiceError>,
+    {
+        let (actor, on, command_id) = convert::context(context)?;
+        let txn = self.ctx.db.begin().await?;
+        let loaded = casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
+        if convert::command_seen(&txn, &command_id).await? {
+            txn.rollback().await?;
+            return Ok(case_view(
+                case_id,
+                &loaded.state,
+                &self.calendar,
+                &self.ctx.config,
+            ));
+        }
+        let mut file = loaded.state;
+        let (commands, note) = build(&mut file, on, &self.ctx.config)?;
+        let produced = apply_all(&mut file, &commands)?;
+        let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
+        casefile::save(
+            &txn,
+            case_id,
+            index(&file, &dl),
+            &file,
+            Some(loaded.version),
+        )
+        .await?;
+        let ectx = EventContext {
+            case_id: case_id.into(),
+            agency: file.facts.agency.clone(),
+            actor,
+        };
+        for (d, p) in payloads(&file, case_id, &produced, (&note.0, &note.1), dl.due_on) {
+            bus::append_outbox(&txn, &events::envelope(&ectx, d, file.case.version(), p)).await?;
+        }
+        convert::command_applied(&txn, &command_id).await?;
+        txn.commit().await?;
+        self.ctx.published();
+        Ok(case_view(case_id, &file, &self.calendar, &self.ctx.config))
+    }
+}
+
+fn consultation_kind(text: &str) -> Result<ConsultationKind, ServiceError> {
+    ConsultationKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.code() == text)
+        .ok_or_else(|| {
+            ServiceError::invalid(
+                "kind",
+                format!("未知的征求意见类型「{text}」，应为 third_party 或 other_agency"),
+            )
+        })
+}
+
+type Reply<T> = Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl server::ApprovalService for Approval {
+    async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::CaseFile> {
+        let case_id = request.into_inner().case_id;
+        let loaded =
+            casefile::require::<ApprovalFile, _>(&self.ctx.db, &case_id, "办理审批服务").await?;
+        Ok(Response::new(case_view(
+            &case_id,
+            &loaded.state,
+            &self.calendar,
+            &self.ctx.config,
+        )))
+    }
+
+    async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
+        let req = request.into_inner();
+        let today = convert::date("today", &req.today)?;
+        let rows = case_files::Entity::find()
+            .filter(case_files::Column::Agency.eq(req.agency.clone()))
+            .filter(case_files::Column::Stage.ne("closed"))
+            .all(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?;
+        let mut out = pb::ListDueResponse::default();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            // Recomputed on the current calendar, so a newly loaded year changes the answer.
+            let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
+            let (Some(due), Some(left)) = (dl.due_on, dl.working_days_left(&self.calendar, today))
+            else {
+                continue;
+            };
+            let item = pb::DueCase {
+                case_id: row.case_id.clone(),
+                due_on: due.to_string(),
+                working_days_left: left,
+            };
+            if left < 0 {
+                out.overdue.push(item);
+            } else if left <= i64::from(req.within_days) {
+                out.due_soon.push(item);
+            }
+        }
+        out.due_soon.sort_by_key(|d| d.working_days_left);
+        out.overdue.sort_by_key(|d| d.working_days_left);
+        Ok(Response::new(out))
+    }
+
+    async fn start_consultation(
+        &self,
+        request: Request<pb::StartConsultationRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let kind = consultation_kind(&req.kind)?;
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, on, _| {
+                Ok((vec![Command::Consult { on, kind }], Default::default()))
+            })
+            .await?,
+        ))
+    }
+
+    async fn record_consultation_reply(
+        &self,
+        request: Request<pb::RecordConsultationReplyRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let kind = consultation_kind(&req.kind)?;
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, on, _| {
+                Ok((
+                    vec![Command::ConsultationReplied { on, kind }],
+                    Default::default(),
+                ))
+            })
+            .await?,
+        ))
+    }
+
+    async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let imported = req
+            .context
+            .as_ref()
+            .is_some_and(|c| c.command_id.starts_with("import:"));
+        if req.approved_by.trim().is_empty() && !imported {
+            return Err(ServiceError::invalid(
+                "approved_by",
+                "延期答复须经政府信息公开工作机构负责人同意（第三十三条）",
+            )
+            .into());
+        }
+        let days = req.days;
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, on, config| {
+                Ok((
+                    vec![Command::Extend {
+                        on,
+                        days,
+                        max_days: config.deadlines.max_extension_days,
+                    }],
+                    (req.approved_by.clone(), req.reason.clone()),
+                ))
+            })
+            .await?,
+        ))
+    }
+
+    async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let (amount, basis) = match req.basis {
+            Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
+                let b = FeeBasis::PerApplication { nth_in_month: n };
+                (b.fee(), b.explain())
+            }
+            Some(pb::notify_fee_request::Basis::Pages(pages)) => {
+                let b = FeeBasis::PerPage { pages };
+                (b.fee(), b.explain())
+            }
+            Some(pb::notify_fee_request::Basis::AmountYuan(text)) => {
+                let amount = fees::parse_yuan(&text)
+                    .map_err(|e| ServiceError::invalid("amount_yuan", e.to_string()))?;
+                (amount, format!("收费金额{}元", fees::format_yuan(amount)))
+            }
+            None => {
+                return Err(ServiceError::invalid(
+                    "basis",
+                    "须给出按件（nth_in_month）、按量（pages）或金额（amount_yuan）之一",
+                )
+                .into());
+            }
+        };
+        if amount.is_zero() {
+            return Err(ServiceError::invalid(
+                "basis",
+                "按该标准不应收费（免费额度内），无须发出收费通知",
+            )
+            .into());
+        }
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |file, on, _| {
+                file.fee_basis = Some(basis);
+                Ok((vec![Command::NotifyFee { on, amount }], Default::default()))
+            })
+            .await?,
+        ))
+    }
+
+    async fn record_fee_payment(
+        &self,
+        request: Request<pb::RecordFeePaymentRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, on, _| {
+                Ok((vec![Command::PayFee { on }], Default::default()))
+            })
+            .await?,
+        ))
+    }
+
+    async fn draft_decision(
+        &self,
+        request: Request<pb::DraftDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |file, on, _| {
+                file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
+                Ok((
+                    vec![Command::Draft {
+                        on,
+                        outcome,
+                        legal_basis: req.legal_basis.clone(),
+                        reply_text: req.reply_text.clone(),
+                    }],
+                    Default::default(),
+                ))
+            })
+            .await?,
+        ))
+    }
+
+    async fn return_decision(
+        &self,
+        request: Request<pb::ReturnDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, on, _| {
+                Ok((
+                    vec![Command::Return {
+                        on,
+                        reason: req.reason.clone(),
+                    }],
+                    Default::default(),
+                ))
+            })
+            .await?,
+        ))
+    }
+
+    async fn approve_decision(
+        &self,
+        request: Request<pb::ApproveDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |file, on, config| {
+                let levels_required = config.agency(&file.facts.agency).approval_levels;
+                Ok((
+                    vec![Command::Approve {
+                        on,
+                        levels_required,
+                    }],
+                    Default::default(),
+                ))
+            })
+            .await?,
+        ))
+    }
+
+    async fn record_review(
+        &self,
+        request: Request<pb::RecordReviewRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let req = request.into_inner();
+        let kind: ReviewKind = convert::code("kind", &req.kind)?;
+        let result: ReviewResult = convert::code("result", &req.result)?;
+        let filed_on = convert::date("filed_on", &req.filed_on)?;
+        let concluded_on = convert::optional_date("concluded_on", &req.concluded_on)?;
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, |_, _, _| {
+                Ok((
+                    vec![Command::RecordReview {
+                        filed_on,
+                        kind,
+                        result,
+                        concluded_on,
+                    }],
+                    Default::default(),
+                ))
+            })
+            .await?,
+        ))
+    }
+}

@@ -1,0 +1,444 @@
+//! `ogi import FILE.jsonl`: replays each case record through the running services with the
+//! record's own dates — the same commands a handler would give — so imported history is
+//! indistinguishable from live work. Every command carries an idempotency key derived from the
+//! record (`import:<agency>:<ref>:<step>`), so importing a record twice, or resuming an import
+//! that was interrupted, changes nothing that is already there.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::StreamExt;
+use ogi_core::codes::OutcomeCode;
+use ogi_core::fees;
+use ogi_core::records::{self, CaseRecord, HistoryEvent, LineIssue};
+use ogi_platform::error::{describe_status, field_violations};
+use ogi_proto::v1 as pb;
+use tonic::Code;
+
+use crate::endpoints::Clients;
+
+/// How many records are replayed at once.
+const CONCURRENCY: usize = 16;
+
+pub struct ImportSummary {
+    pub total: usize,
+    pub imported: usize,
+    pub unchanged: usize,
+    pub rejected: Vec<LineIssue>,
+    pub warnings: Vec<LineIssue>,
+    pub agencies: BTreeSet<String>,
+}
+
+impl ImportSummary {
+    pub fn ok(&self) -> bool {
+        self.rejected.is_empty()
+    }
+}
+
+impl fmt::Display for ImportSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for w in &self.warnings {
+            writeln!(f, "警告 {w}")?;
+        }
+        for e in &self.rejected {
+            writeln!(f, "拒绝 {e}")?;
+        }
+        let lines: BTreeSet<usize> = self.rejected.iter().map(|e| e.line).collect();
+        write!(
+            f,
+            "导入完成：共{}条记录，新导入{}条，已存在未改变{}条，拒绝{}行，警告{}条；涉及行政机关：{}",
+            self.total,
+            self.imported,
+            self.unchanged,
+            lines.len(),
+            self.warnings.len(),
+            self.agencies.iter().cloned().collect::<Vec<_>>().join("、")
+        )
+    }
+}
+
+fn ctx(on: chrono::NaiveDate, key: String) -> Option<pb::CommandContext> {
+    Some(pb::CommandContext {
+        actor: "import".into(),
+        on: on.to_string(),
+        command_id: key,
+    })
+}
+
+/// Call `f` until it stops answering NOT_FOUND (the case's event is still on its way) or the
+/// deadline passes.
+async fn until_arrived<T, F, Fut>(mut f: F) -> Result<T, tonic::Status>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    let start = tokio::time::Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match f().await {
+            Err(s)
+                if matches!(s.code(), Code::NotFound | Code::Unavailable | Code::Aborted)
+                    && start.elapsed() < Duration::from_secs(60) =>
+            {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn issue(line: usize, record: &CaseRecord, field: &str, status: &tonic::Status) -> LineIssue {
+    let violations = field_violations(status);
+    let (field, reason) = match violations.first() {
+        Some((f, r)) => (
+            format!("{field}.{f}").trim_start_matches('.').to_string(),
+            r.clone(),
+        ),
+        None => (field.to_string(), describe_status(status)),
+    };
+    LineIssue {
+        line,
+        reference: Some(record.reference.clone()),
+        field,
+        reason,
+    }
+}
+
+/// Replay one record; `Ok(true)` when something was created.
+pub async fn replay(
+    clients: &Clients,
+    line: usize,
+    record: &CaseRecord,
+) -> Result<bool, LineIssue> {
+    let mut c = clients.clone();
+    let key = |step: &str| format!("import:{}:{}:{step}", record.agency, record.reference);
+    let a = &record.applicant;
+    let submit = pb::SubmitApplicationRequest {
+        context: ctx(record.received_on, key("submit")),
+        agency: record.agency.clone(),
+        reference: record.reference.clone(),
+        channel: record.channel.code().into(),
+        received_on: record.received_on.to_string(),
+        applicant: Some(pb::Applicant {
+            r#type: a.applicant_type.code().into(),
+            name: a.name.clone(),
+            id_type: a.id_type.code().into(),
+            id_number: a.id_number.clone(),
+            phone: a.phone.clone(),
+            address: a.address.clone(),
+            email: a.email.clone(),
+        }),
+        request: Some(pb::InformationRequest {
+            description: record.request.description.clone(),
+            form: record.request.form.code().into(),
+            delivery: record.request.delivery.code().into(),
+        }),
+        identity_check_warning_only: true,
+    };
+    let submitted = until_arrived(|| {
+        let mut intake = c.intake.clone();
+        let submit = submit.clone();
+        async move { intake.submit_application(submit).await }
+    })
+    .await
+    .map_err(|s| issue(line, record, "", &s))?
+    .into_inner();
+    let application = submitted.application.unwrap_or_default();
+    let case_id = application.case_id.clone();
+    if !submitted.created {
+        // Already present: if it is closed, nothing to do; else resume where it stopped.
+        let case = c
+            .approval
+            .get_case(pb::GetCaseRequest {
+                case_id: case_id.clone(),
+            })
+            .await;
+        if case.is_ok_and(|r| r.into_inner().stage == "closed") {
+            return Ok(false);
+        }
+    }
+
+    // Validation: correction path or acceptance.
+    let requested = record.history.iter().find_map(|h| match &h.event {
+        HistoryEvent::CorrectionRequested { due_on } => Some((h.on, *due_on)),
+        _ => None,
+    });
+    let corrected = record
+        .history
+        .iter()
+        .find(|h| matches!(h.event, HistoryEvent::Corrected))
+        .map(|h| h.on);
+    macro_rules! call {
+        ($client:ident . $method:ident ( $req:expr ), $field:expr) => {{
+            let req = $req;
+            until_arrived(|| {
+                let mut client = c.$client.clone();
+                let req = req.clone();
+                async move { client.$method(req).await }
+            })
+            .await
+            .map_err(|s| issue(line, record, $field, &s))?
+            .into_inner()
+        }};
+    }
+    match requested {
+        Some((on, due_on)) => {
+            call!(
+                validation.request_correction(pb::RequestCorrectionRequest {
+                    context: ctx(on, key("correction_requested")),
+                    case_id: case_id.clone(),
+                    items: vec![],
+                    due_on: due_on.map(|d| d.to_string()).unwrap_or_default(),
+                }),
+                "history"
+            );
+            if let Some(on) = corrected {
+                call!(
+                    validation.record_correction(pb::RecordCorrectionRequest {
+                        context: ctx(on, key("corrected")),
+                        case_id: case_id.clone()
+                    }),
+                    "history"
+                );
+            } else if let Some(outcome) = &record.outcome {
+                if outcome.code == OutcomeCode::OtherCorrectionOverdue {
+                    call!(
+                        validation.record_abandonment(pb::RecordAbandonmentRequest {
+                            context: ctx(outcome.replied_on, key("abandoned")),
+                            case_id: case_id.clone()
+                        }),
+                        "outcome"
+                    );
+                }
+            }
+        }
+        None => {
+            call!(
+                validation.accept_application(pb::AcceptApplicationRequest {
+                    context: ctx(record.received_on, key("accepted")),
+                    case_id: case_id.clone()
+                }),
+                "received_on"
+            );
+        }
+    }
+
+    // Approval: the handling history, in order.
+    for (i, h) in record.history.iter().enumerate() {
+        let field = format!("history[{i}]");
+        let k = key(&format!("h{i}"));
+        let id = case_id.clone();
+        match &h.event {
+            HistoryEvent::CorrectionRequested { .. } | HistoryEvent::Corrected => {}
+            HistoryEvent::ThirdPartyConsulted | HistoryEvent::OtherAgencyConsulted => {
+                let kind = if matches!(h.event, HistoryEvent::ThirdPartyConsulted) {
+                    "third_party"
+                } else {
+                    "other_agency"
+                };
+                call!(
+                    approval.start_consultation(pb::StartConsultationRequest {
+                        context: ctx(h.on, k),
+                        case_id: id,
+                        kind: kind.into(),
+                        party: String::new()
+                    }),
+                    &field
+                );
+            }
+            HistoryEvent::ThirdPartyReplied | HistoryEvent::OtherAgencyReplied => {
+                let kind = if matches!(h.event, HistoryEvent::ThirdPartyReplied) {
+                    "third_party"
+                } else {
+                    "other_agency"
+                };
+                call!(
+                    approval.record_consultation_reply(pb::RecordConsultationReplyRequest {
+                        context: ctx(h.on, k),
+                        case_id: id,
+                        kind: kind.into(),
+                        opinion: String::new()
+                    }),
+                    &field
+                );
+            }
+            HistoryEvent::Extended { days } => {
+                call!(
+                    approval.extend(pb::ExtendRequest {
+                        context: ctx(h.on, k),
+                        case_id: id,
+                        days: *days,
+                        approved_by: String::new(),
+                        reason: String::new()
+                    }),
+                    &field
+                );
+            }
+            HistoryEvent::FeeNotified { amount_yuan } => {
+                let amount = fees::parse_yuan(amount_yuan)
+                    .map(fees::format_yuan)
+                    .unwrap_or_else(|_| amount_yuan.clone());
+                call!(
+                    approval.notify_fee(pb::NotifyFeeRequest {
+                        context: ctx(h.on, k),
+                        case_id: id,
+                        basis: Some(pb::notify_fee_request::Basis::AmountYuan(amount))
+                    }),
+                    &field
+                );
+            }
+            HistoryEvent::FeePaid => {
+                call!(
+                    approval.record_fee_payment(pb::RecordFeePaymentRequest {
+                        context: ctx(h.on, k),
+                        case_id: id
+                    }),
+                    &field
+                );
+            }
+        }
+    }
+
+    // The decision, its approval chain, and service.
+    let Some(outcome) = &record.outcome else {
+        return Ok(submitted.created);
+    };
+    if outcome.code != OutcomeCode::OtherCorrectionOverdue {
+        call!(
+            approval.draft_decision(pb::DraftDecisionRequest {
+                context: ctx(outcome.replied_on, key("draft")),
+                case_id: case_id.clone(),
+                outcome_code: outcome.code.code().into(),
+                legal_basis: String::new(),
+                reply_text: String::new(),
+                other_agency: String::new(),
+            }),
+            "outcome.code"
+        );
+        for level in 1..=10 {
+            let file = call!(
+                approval.approve_decision(pb::ApproveDecisionRequest {
+                    context: ctx(outcome.replied_on, key(&format!("approve{level}"))),
+                    case_id: case_id.clone()
+                }),
+                "outcome"
+            );
+            if file.stage != "drafted" {
+                break;
+            }
+        }
+    }
+    call!(
+        publishing.serve_reply(pb::ServeReplyRequest {
+            context: ctx(outcome.replied_on, key("served")),
+            case_id: case_id.clone(),
+            method: record.request.delivery.code().into(),
+        }),
+        "outcome.replied_on"
+    );
+
+    // Reviews and lawsuits are recorded once the case is closed.
+    if !record.reviews.is_empty() {
+        let start = tokio::time::Instant::now();
+        loop {
+            let stage = c
+                .approval
+                .get_case(pb::GetCaseRequest {
+                    case_id: case_id.clone(),
+                })
+                .await
+                .map(|r| r.into_inner().stage);
+            if matches!(stage.as_deref(), Ok("closed")) {
+                break;
+            }
+            if start.elapsed() > Duration::from_secs(60) {
+                return Err(LineIssue {
+                    line,
+                    reference: Some(record.reference.clone()),
+                    field: "reviews".into(),
+                    reason: "等待案件办结超时".into(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for (i, r) in record.reviews.iter().enumerate() {
+            call!(
+                approval.record_review(pb::RecordReviewRequest {
+                    context: ctx(r.filed_on, key(&format!("review{i}"))),
+                    case_id: case_id.clone(),
+                    kind: r.kind.code().into(),
+                    filed_on: r.filed_on.to_string(),
+                    result: r.result.code().into(),
+                    concluded_on: r.concluded_on.map(|d| d.to_string()).unwrap_or_default(),
+                }),
+                &format!("reviews[{i}]")
+            );
+        }
+    }
+    let _ = &mut c;
+    Ok(submitted.created)
+}
+
+/// Import a file: bad lines are reported and the rest imported.
+pub async fn import_file(
+    clients: &Clients,
+    path: &Path,
+    quiet: bool,
+) -> anyhow::Result<ImportSummary> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("无法读取文件 {}", path.display()))?;
+    let parsed = records::parse_jsonl(&text);
+    let bar = if quiet {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new(parsed.records.len() as u64)
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} 条 {per_sec} 剩余{eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let mut summary = ImportSummary {
+        total: parsed.records.len()
+            + parsed
+                .errors
+                .iter()
+                .map(|e| e.line)
+                .collect::<BTreeSet<_>>()
+                .len(),
+        imported: 0,
+        unchanged: 0,
+        rejected: parsed.errors.clone(),
+        warnings: parsed.warnings.clone(),
+        agencies: parsed
+            .records
+            .iter()
+            .map(|(_, r)| r.agency.clone())
+            .collect(),
+    };
+    let results: Vec<Result<bool, LineIssue>> = futures::stream::iter(parsed.records.iter())
+        .map(|(line, record)| {
+            let bar = bar.clone();
+            async move {
+                let r = replay(clients, *line, record).await;
+                bar.inc(1);
+                r
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    bar.finish_and_clear();
+    for r in results {
+        match r {
+            Ok(true) => summary.imported += 1,
+            Ok(false) => summary.unchanged += 1,
+            Err(issue) => summary.rejected.push(issue),
+        }
+    }
+    summary.rejected.sort_by_key(|e| e.line);
+    Ok(summary)
+}

@@ -1,0 +1,440 @@
+//! The intake service (登记): logs an application with its channel and statutory receipt date
+//! (Art. 31), issues a receipt number (回执编号) unique per agency and year, and publishes
+//! `application.received`. Applications can be amended until validation has acted on them.
+
+use std::sync::Arc;
+
+use chrono::{Datelike, Utc};
+use ogi_core::codes::{ApplicantType, Channel, Delivery, IdType, RequestForm};
+use ogi_core::identity;
+use ogi_core::records::{Applicant, RequestDetails};
+use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
+use ogi_platform::config::ServiceConfig;
+use ogi_platform::convert;
+use ogi_platform::error::ServiceError;
+use ogi_platform::events::{self, EventContext, Producer};
+use ogi_platform::runtime::{self, ServiceContext};
+use ogi_platform::store::{ServiceSchema, entities::applications, repo};
+use ogi_proto::v1::{self as pb, event_envelope::Payload, intake_service_server as server};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+/// The application as intake stores it (the case-record fields it owns).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredApplication {
+    pub reference: String,
+    pub agency: String,
+    pub receipt_number: String,
+    pub received_on: chrono::NaiveDate,
+    pub channel: Channel,
+    pub applicant: Applicant,
+    pub request: RequestDetails,
+}
+
+/// Status of an application at intake: amendable until validation acts.
+const OPEN: &str = "received";
+const LOCKED: &str = "locked";
+
+pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    ogi_platform::shutdown::on_signals(cancel.clone());
+    let ctx = runtime::start("intake", ServiceSchema::Intake, config, cancel).await?;
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "intake".into(),
+            stream: Producer::Validation.stream(),
+            subjects: vec![
+                "ogi.validation.application.accepted".into(),
+                "ogi.validation.application.correction_requested".into(),
+                "ogi.validation.application.abandoned".into(),
+            ],
+        },
+        Arc::new(LockOnValidation),
+    );
+    let routes = tonic::service::Routes::new(server::IntakeServiceServer::new(Intake {
+        ctx: ctx.clone(),
+    }));
+    runtime::serve(&ctx, &["ogi.v1.IntakeService"], routes).await
+}
+
+/// Once validation accepted the application or asked for correction, it can no longer be amended.
+struct LockOnValidation;
+
+#[async_trait::async_trait]
+impl EventHandler for LockOnValidation {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &pb::EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        applications::Entity::update_many()
+            .col_expr(
+                applications::Column::Status,
+                sea_orm::sea_query::Expr::value(LOCKED),
+            )
+            .filter(applications::Column::CaseId.eq(event.case_id.clone()))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}
+
+pub struct Intake {
+    pub ctx: ServiceContext,
+}
+
+struct Checked {
+    channel: Channel,
+    received_on: chrono::NaiveDate,
+    applicant: Applicant,
+    request: RequestDetails,
+    warnings: Vec<String>,
+}
+
+fn check_fields(
+    channel: &str,
+    received_on: &str,
+    applicant: Option<&pb::Applicant>,
+    request: Option<&pb::InformationRequest>,
+    identity_warning_only: bool,
+) -> Result<Checked, ServiceError> {
+    let channel: Channel = convert::code("channel", channel)?;
+    let received_on = convert::date("received_on", received_on)?;
+    let a = applicant.ok_or_else(|| ServiceError::invalid("applicant", "必填"))?;
+    let applicant_type: ApplicantType = convert::code("applicant.type", &a.r#type)?;
+    let id_type: IdType = convert::code("applicant.id_type", &a.id_type)?;
+    let name = convert::required("applicant.name", &a.name)?.to_string();
+    let id_number = convert::required("applicant.id_number", &a.id_number)?.to_uppercase();
+    let mut warnings = Vec::new();
+    if let Err(e) = identity::check_identity(id_type, &id_number) {
+        if identity_warning_only {
+            warnings.push(format!("applicant.id_number：{e}"));
+        } else {
+            return Err(ServiceError::invalid("applicant.id_number", e.to_string()));
+        }
+    }
+    let r = request.ok_or_else(|| ServiceError::invalid("request", "必填"))?;
+    let description = convert::required("request.description", &r.description)?.to_string();
+    let form: RequestForm = convert::code("request.form", &r.form)?;
+    let delivery: Delivery = convert::code("request.delivery", &r.delivery)?;
+    let none_if_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    Ok(Checked {
+        channel,
+        received_on,
+        applicant: Applicant {
+            applicant_type,
+            name,
+            id_type,
+            id_number,
+            phone: none_if_empty(&a.phone),
+            address: none_if_empty(&a.address),
+            email: none_if_empty(&a.email),
+        },
+        request: RequestDetails {
+            description,
+            form,
+            delivery,
+        },
+        warnings,
+    })
+}
+
+/// The application as events and other services see it: the identity number masked.
+pub fn to_proto(case_id: &str, app: &StoredApplication, mask: bool) -> pb::Application {
+    let a = &app.applicant;
+    let masked = |v: &Option<String>, f: fn(&str) -> String| {
+        v.as_deref()
+            .map(|s| if mask { f(s) } else { s.to_string() })
+    };
+    pb::Application {
+        case_id: case_id.to_string(),
+        agency: app.agency.clone(),
+        reference: app.reference.clone(),
+        receipt_number: app.receipt_number.clone(),
+        channel: app.channel.code().into(),
+        received_on: app.received_on.to_string(),
+        applicant: Some(pb::Applicant {
+            r#type: a.applicant_type.code().into(),
+            name: a.name.clone(),
+            id_type: a.id_type.code().into(),
+            id_number: if mask {
+                identity::mask_id_number(&a.id_number)
+            } else {
+                a.id_number.clone()
+            },
+            phone: masked(&a.phone, identity::mask_phone),
+            address: a.address.clone(),
+            email: a.email.clone(),
+        }),
+        request: Some(pb::InformationRequest {
+            description: app.request.description.clone(),
+            form: app.request.form.code().into(),
+            delivery: app.request.delivery.code().into(),
+        }),
+    }
+}
+
+fn stored(model: &applications::Model) -> Result<StoredApplication, ServiceError> {
+    serde_json::from_str(&model.record)
+        .map_err(|e| ServiceError::Internal(format!("stored application {}: {e}", model.case_id)))
+}
+
+fn received_event(
+    case_id: &str,
+    app: &StoredApplication,
+    actor: &str,
+    version: u64,
+) -> pb::EventEnvelope {
+    let ctx = EventContext {
+        case_id: case_id.into(),
+        agency: app.agency.clone(),
+        actor: actor.into(),
+    };
+    events::envelope(
+        &ctx,
+        app.received_on,
+        version,
+        Payload::ApplicationReceived(pb::ApplicationReceived {
+            application: Some(to_proto(case_id, app, true)),
+            applicant_key: identity::applicant_key(app.applicant.id_type, &app.applicant.id_number),
+        }),
+    )
+}
+
+impl Intake {
+    async fn find(
+        &self,
+        txn: &DatabaseTransaction,
+        agency: &str,
+        reference: &str,
+    ) -> Result<Option<applications::Model>, ServiceError> {
+        Ok(applications::Entity::find()
+            .filter(applications::Column::Agency.eq(agency))
+            .filter(applications::Column::Reference.eq(reference))
+            .one(txn)
+            .await?)
+    }
+}
+
+#[tonic::async_trait]
+impl server::IntakeService for Intake {
+    async fn submit_application(
+        &self,
+        request: Request<pb::SubmitApplicationRequest>,
+    ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
+        let req = request.into_inner();
+        let (actor, _on, _) = convert::context(&req.context)?;
+        let agency = convert::required("agency", &req.agency)?.to_string();
+        let checked = check_fields(
+            &req.channel,
+            &req.received_on,
+            req.applicant.as_ref(),
+            req.request.as_ref(),
+            req.identity_check_warning_only,
+        )?;
+        let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
+        let reference = req.reference.trim().to_string();
+        if !reference.is_empty()
+            && let Some(existing) = self.find(&txn, &agency, &reference).await?
+        {
+            txn.rollback().await.map_err(ServiceError::from)?;
+            let app = stored(&existing)?;
+            return Ok(Response::new(pb::SubmitApplicationResponse {
+                application: Some(to_proto(&existing.case_id, &app, false)),
+                created: false,
+                warnings: checked.warnings,
+            }));
+        }
+        let year = checked.received_on.year();
+        let n = repo::next_number(&txn, &format!("receipt:{agency}"), year)
+            .await
+            .map_err(ServiceError::from)?;
+        let receipt_number = format!("{year}-{n:05}");
+        let case_id = uuid::Uuid::now_v7().to_string();
+        let app = StoredApplication {
+            reference: if reference.is_empty() {
+                receipt_number.clone()
+            } else {
+                reference
+            },
+            agency: agency.clone(),
+            receipt_number: receipt_number.clone(),
+            received_on: checked.received_on,
+            channel: checked.channel,
+            applicant: checked.applicant,
+            request: checked.request,
+        };
+        applications::ActiveModel {
+            case_id: Set(case_id.clone()),
+            agency: Set(agency),
+            reference: Set(app.reference.clone()),
+            receipt_number: Set(receipt_number),
+            channel: Set(app.channel.code().into()),
+            received_on: Set(app.received_on),
+            record: Set(
+                serde_json::to_string(&app).map_err(|e| ServiceError::Internal(e.to_string()))?
+            ),
+            status: Set(OPEN.into()),
+            version: Set(1),
+            created_at: Set(Utc::now()),
+        }
+        .insert(&txn)
+        .await
+        .map_err(ServiceError::from)?;
+        bus::append_outbox(&txn, &received_event(&case_id, &app, &actor, 1))
+            .await
+            .map_err(ServiceError::from)?;
+        txn.commit().await.map_err(ServiceError::from)?;
+        self.ctx.published();
+        tracing::info!(case_id = %case_id, agency = %app.agency, receipt = %app.receipt_number, "application received");
+        Ok(Response::new(pb::SubmitApplicationResponse {
+            application: Some(to_proto(&case_id, &app, false)),
+            created: true,
+            warnings: checked.warnings,
+        }))
+    }
+
+    async fn amend_application(
+        &self,
+        request: Request<pb::AmendApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let req = request.into_inner();
+        let (actor, _on, _) = convert::context(&req.context)?;
+        let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
+        let model = applications::Entity::find_by_id(req.case_id.clone())
+            .one(&txn)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound(format!("申请 {} 不存在", req.case_id)))?;
+        if model.status != OPEN {
+            return Err(ServiceError::invalid(
+                "case_id",
+                "审核服务已受理或已发出补正通知，申请不能再修改",
+            )
+            .into());
+        }
+        let mut app = stored(&model)?;
+        let channel = if req.channel.is_empty() {
+            app.channel.code().to_string()
+        } else {
+            req.channel.clone()
+        };
+        let received_on = if req.received_on.is_empty() {
+            app.received_on.to_string()
+        } else {
+            req.received_on.clone()
+        };
+        let current = to_proto(&model.case_id, &app, false);
+        let checked = check_fields(
+            &channel,
+            &received_on,
+            req.applicant.as_ref().or(current.applicant.as_ref()),
+            req.request.as_ref().or(current.request.as_ref()),
+            false,
+        )?;
+        app.channel = checked.channel;
+        app.received_on = checked.received_on;
+        app.applicant = checked.applicant;
+        app.request = checked.request;
+        let version = model.version + 1;
+        let mut active: applications::ActiveModel = model.into();
+        active.channel = Set(app.channel.code().into());
+        active.received_on = Set(app.received_on);
+        active.record =
+            Set(serde_json::to_string(&app).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        active.version = Set(version);
+        active.update(&txn).await.map_err(ServiceError::from)?;
+        bus::append_outbox(
+            &txn,
+            &received_event(&req.case_id, &app, &actor, version as u64),
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        txn.commit().await.map_err(ServiceError::from)?;
+        self.ctx.published();
+        Ok(Response::new(to_proto(&req.case_id, &app, false)))
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<pb::GetApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let req = request.into_inner();
+        let query = if !req.case_id.is_empty() {
+            applications::Entity::find_by_id(req.case_id.clone())
+        } else {
+            applications::Entity::find()
+                .filter(applications::Column::Agency.eq(req.agency.clone()))
+                .filter(applications::Column::Reference.eq(req.reference.clone()))
+        };
+        let model = query
+            .one(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound("申请不存在".into()))?;
+        Ok(Response::new(to_proto(
+            &model.case_id,
+            &stored(&model)?,
+            false,
+        )))
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<pb::ListApplicationsRequest>,
+    ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
+        let req = request.into_inner();
+        let page_size = if req.page_size == 0 {
+            100
+        } else {
+            req.page_size.min(1000)
+        } as u64;
+        let mut query = applications::Entity::find().order_by_asc(applications::Column::CaseId);
+        if !req.agency.is_empty() {
+            query = query.filter(applications::Column::Agency.eq(req.agency.clone()));
+        }
+        if let Some(from) = convert::optional_date("received_from", &req.received_from)? {
+            query = query.filter(applications::Column::ReceivedOn.gte(from));
+        }
+        if let Some(to) = convert::optional_date("received_to", &req.received_to)? {
+            query = query.filter(applications::Column::ReceivedOn.lte(to));
+        }
+        if !req.query.is_empty() {
+            let q = req.query.clone();
+            query = query.filter(
+                Condition::any()
+                    .add(applications::Column::Reference.contains(q.clone()))
+                    .add(applications::Column::ReceiptNumber.contains(q.clone()))
+                    .add(applications::Column::Record.contains(q)),
+            );
+        }
+        if !req.page_token.is_empty() {
+            query = query.filter(applications::Column::CaseId.gt(req.page_token.clone()));
+        }
+        let rows = query
+            .limit(page_size + 1)
+            .all(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?;
+        let more = rows.len() as u64 > page_size;
+        let rows = &rows[..rows.len().min(page_size as usize)];
+        let applications = rows
+            .iter()
+            .map(|m| stored(m).map(|a| to_proto(&m.case_id, &a, false)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Response::new(pb::ListApplicationsResponse {
+            next_page_token: if more {
+                rows.last().map(|m| m.case_id.clone()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            applications,
+        }))
+    }
+}

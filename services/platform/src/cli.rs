@@ -1,0 +1,58 @@
+//! The command line every service binary shares: flags that read the environment, layered over
+//! an optional TOML file and the service's defaults.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::config::{ConfigError, Overrides, ServiceConfig};
+
+#[derive(Debug, Parser)]
+pub struct ServiceArgs {
+    /// Configuration file (TOML); flags and environment override it.
+    #[arg(long, env = "OGI_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// gRPC listen address.
+    #[arg(long, env = "OGI_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Database URL (sqlite://FILE?mode=rwc or postgres://…).
+    #[arg(long, env = "OGI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// NATS URL.
+    #[arg(long, env = "OGI_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// Extra calendar years (file shaped like china-workdays.toml).
+    #[arg(long, env = "OGI_CALENDAR_FILE")]
+    pub calendar_file: Option<PathBuf>,
+    /// Log JSON lines.
+    #[arg(long, env = "OGI_LOG_JSON")]
+    pub log_json: Option<bool>,
+}
+
+impl ServiceArgs {
+    /// Resolve the configuration: `defaults` → file → environment/flags, validated.
+    pub fn resolve(self, defaults: ServiceConfig) -> Result<ServiceConfig, ConfigError> {
+        ServiceConfig::load(
+            defaults,
+            self.config.as_deref(),
+            Overrides {
+                listen: self.listen,
+                database_url: self.database_url,
+                nats_url: self.nats_url,
+                calendar_file: self.calendar_file,
+                log_json: self.log_json,
+            },
+        )
+    }
+}
+
+/// The calendar a service uses: the shipped years plus the configured file.
+pub fn load_calendar(config: &ServiceConfig) -> anyhow::Result<ogi_core::calendar::WorkCalendar> {
+    let mut calendar = ogi_core::calendar::WorkCalendar::official();
+    if let Some(path) = &config.calendar_file {
+        let text = std::fs::read_to_string(path)?;
+        calendar.load_toml(&text)?;
+    }
+    Ok(calendar)
+}

@@ -1,0 +1,169 @@
+//! The life of a service process: open its database (migrations), connect to NATS (streams),
+//! run the outbox relay and its consumers, serve gRPC with health and reflection, and drain
+//! on SIGTERM.
+//!
+//! Task policy: the relay and every consumer are cancelled by the root token; a consumer that
+//! fails is logged and restarted after a pause; the gRPC server stops taking calls on the
+//! first signal, health turns NOT_SERVING, and in-flight calls get `shutdown_grace_secs`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+use tonic::service::Routes;
+
+use crate::bus::{self, ConsumerSpec, EventHandler, OutboxRelay};
+use crate::config::ServiceConfig;
+use crate::store::{self, ServiceSchema};
+
+/// What a service needs from the platform while it runs.
+#[derive(Clone)]
+pub struct ServiceContext {
+    pub db: DatabaseConnection,
+    pub js: async_nats::jetstream::Context,
+    /// Wake the outbox relay after a commit that wrote events.
+    pub outbox: Arc<Notify>,
+    pub config: ServiceConfig,
+    pub cancel: CancellationToken,
+}
+
+impl ServiceContext {
+    /// Call after committing a transaction that appended to the outbox.
+    pub fn published(&self) {
+        self.outbox.notify_one();
+    }
+}
+
+/// Open storage and messaging for `service`.
+pub async fn start(
+    service: &'static str,
+    schema: ServiceSchema,
+    config: ServiceConfig,
+    cancel: CancellationToken,
+) -> anyhow::Result<ServiceContext> {
+    let db = store::open(&config.database_url, schema).await?;
+    let js = bus::connect(&config.nats_url).await?;
+    bus::ensure_streams(&js, config.stream_replicas).await?;
+    let relay = OutboxRelay::new(db.clone(), js.clone());
+    let outbox = relay.waker();
+    tokio::spawn(relay.run(cancel.clone(), Duration::from_millis(500)));
+    tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
+    Ok(ServiceContext {
+        db,
+        js,
+        outbox,
+        config,
+        cancel,
+    })
+}
+
+/// Run a consumer for the life of the service, restarting it after a failure.
+pub fn spawn_consumer(ctx: &ServiceContext, spec: ConsumerSpec, handler: Arc<dyn EventHandler>) {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        while !ctx.cancel.is_cancelled() {
+            let result = bus::run_consumer(
+                ctx.db.clone(),
+                ctx.js.clone(),
+                spec.clone(),
+                handler.clone(),
+                ctx.cancel.clone(),
+            )
+            .await;
+            if let Err(error) = result {
+                tracing::warn!(%error, consumer = %spec.durable, "consumer failed, restarting");
+                tokio::select! {
+                    _ = ctx.cancel.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    });
+}
+
+/// Serve `routes` with gRPC health (per service name) and reflection until cancelled.
+pub async fn serve(
+    ctx: &ServiceContext,
+    service_names: &[&'static str],
+    routes: Routes,
+) -> anyhow::Result<()> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_service_status("", tonic_health::ServingStatus::Serving)
+        .await;
+    for name in service_names {
+        reporter
+            .set_service_status(*name, tonic_health::ServingStatus::Serving)
+            .await;
+    }
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(ogi_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(ogi_proto::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+    let routes = routes
+        .add_service(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha);
+    let listener = tokio::net::TcpListener::bind(ctx.config.listen).await?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "grpc listening");
+    let cancel = ctx.cancel.clone();
+    let names: Vec<&'static str> = service_names.to_vec();
+    let grace = Duration::from_secs(ctx.config.shutdown_grace_secs);
+    let drained = CancellationToken::new();
+    let server = tonic::transport::Server::builder()
+        .add_routes(routes)
+        .serve_with_incoming_shutdown(tokio_stream_listener(listener), {
+            let drained = drained.clone();
+            async move {
+                cancel.cancelled().await;
+                for name in names {
+                    reporter
+                        .set_service_status(name, tonic_health::ServingStatus::NotServing)
+                        .await;
+                }
+                reporter
+                    .set_service_status("", tonic_health::ServingStatus::NotServing)
+                    .await;
+                drained.cancel();
+            }
+        });
+    tokio::pin!(server);
+    tokio::select! {
+        result = &mut server => result?,
+        _ = async { drained.cancelled().await; tokio::time::sleep(grace).await } => {
+            tracing::warn!("grace period over, exiting with calls in flight");
+        }
+    }
+    Ok(())
+}
+
+fn tokio_stream_listener(
+    listener: tokio::net::TcpListener,
+) -> impl futures::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    futures::stream::unfold(listener, |listener| async move {
+        let next = listener.accept().await.map(|(stream, _)| {
+            let _ = stream.set_nodelay(true);
+            stream
+        });
+        Some((next, listener))
+    })
+}
+
+/// A database URL without its password, for logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            let user = creds.split(':').next().unwrap_or("");
+            format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..])
+        }
+        _ => url.to_string(),
+    }
+}

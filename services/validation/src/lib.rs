@@ -1,0 +1,534 @@
+//! The validation service (审核): on every received application, the completeness check of
+//! Art. 29 and screening suggestions with reasons (duplicate, petition/complaint wording,
+//! request for a publication, the applicant's count this month); then the handler accepts the
+//! application, or sends the correction notice (补正通知) — within 7 working days, all items at
+//! once — records the corrected application (the reply clock restarts), or records that the
+//! applicant did not correct in time (deemed abandoned → `other.correction_overdue`).
+
+use std::sync::Arc;
+
+use chrono::{Datelike, NaiveDate};
+use ogi_core::calendar::WorkCalendar;
+use ogi_core::case::{Case, Command, Stage};
+use ogi_core::codes::OutcomeCode;
+use ogi_core::deadline;
+use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
+use ogi_platform::casefile::{self, Index};
+use ogi_platform::config::ServiceConfig;
+use ogi_platform::convert;
+use ogi_platform::error::ServiceError;
+use ogi_platform::events::{self, EventContext, Producer};
+use ogi_platform::facts::CaseFacts;
+use ogi_platform::runtime::{self, ServiceContext};
+use ogi_platform::store::{ServiceSchema, entities::case_files};
+use ogi_proto::v1::{self as pb, event_envelope::Payload, validation_service_server as server};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+/// Validation's case file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ValidationFile {
+    pub facts: CaseFacts,
+    pub applicant_key: String,
+    pub case: Case,
+    pub completeness_problems: Vec<String>,
+    pub suggestions: Vec<Suggestion>,
+    pub correction_items: Vec<String>,
+    pub abandoned: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suggestion {
+    pub kind: String,
+    pub reason: String,
+    pub suggested_outcome: Option<OutcomeCode>,
+}
+
+impl ValidationFile {
+    fn state(&self) -> &'static str {
+        if self.abandoned {
+            return "abandoned";
+        }
+        match self.case.stage() {
+            Stage::Received => "received",
+            Stage::AwaitingCorrection => "awaiting_correction",
+            _ => "accepted",
+        }
+    }
+}
+
+pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
+    let calendar = Arc::new(ogi_platform::cli::load_calendar(&config)?);
+    let cancel = CancellationToken::new();
+    ogi_platform::shutdown::on_signals(cancel.clone());
+    let ctx = runtime::start("validation", ServiceSchema::Validation, config, cancel).await?;
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "validation".into(),
+            stream: Producer::Intake.stream(),
+            subjects: vec!["ogi.intake.application.received".into()],
+        },
+        Arc::new(OnReceived),
+    );
+    let service = Validation {
+        ctx: ctx.clone(),
+        calendar,
+    };
+    let routes = tonic::service::Routes::new(server::ValidationServiceServer::new(service));
+    runtime::serve(&ctx, &["ogi.v1.ValidationService"], routes).await
+}
+
+/// Normalise a request for duplicate comparison: drop whitespace and punctuation.
+pub fn normalise(text: &str) -> String {
+    text.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+const PETITION_WORDS: &[&str] = &[
+    "举报",
+    "投诉",
+    "信访",
+    "控告",
+    "检举",
+    "申诉",
+    "要求查处",
+    "追究责任",
+];
+const PUBLICATION_WORDS: &[&str] = &["公报", "报纸", "期刊", "杂志", "图书", "年鉴", "出版物"];
+
+/// Completeness under Art. 29 on what the application carries.
+fn completeness(facts: &CaseFacts) -> Vec<String> {
+    let mut problems = Vec::new();
+    if facts.applicant_name.trim().is_empty() {
+        problems.push("申请人姓名或名称缺失（第二十九条第二款第（一）项）".to_string());
+    }
+    if facts.id_number.trim().is_empty() {
+        problems.push("申请人身份证明缺失（第二十九条第二款第（一）项）".to_string());
+    }
+    if !facts.has_contact {
+        problems.push("申请人联系方式缺失（第二十九条第二款第（一）项）".to_string());
+    }
+    if normalise(&facts.request_description).chars().count() < 6 {
+        problems.push("所需政府信息的名称、文号或者便于查询的其他特征性描述不明确（第二十九条第二款第（二）项）".to_string());
+    }
+    problems
+}
+
+/// Screening suggestions; `others` are this agency's other case files of the same applicant.
+fn screen(facts: &CaseFacts, others: &[(String, ValidationFile)]) -> Vec<Suggestion> {
+    let mut out = Vec::new();
+    let request = normalise(&facts.request_description);
+    if let Some((id, other)) = others
+        .iter()
+        .find(|(_, o)| normalise(&o.facts.request_description) == request)
+    {
+        out.push(Suggestion {
+            kind: "duplicate".into(),
+            reason: format!(
+                "同一申请人已于{}提出相同申请（回执编号{}，案件{}）",
+                other.facts.received_on, other.facts.receipt_number, id
+            ),
+            suggested_outcome: Some(OutcomeCode::NotProcessedDuplicate),
+        });
+    }
+    if let Some(word) = PETITION_WORDS
+        .iter()
+        .find(|w| facts.request_description.contains(*w))
+    {
+        out.push(Suggestion {
+            kind: "petition_complaint".into(),
+            reason: format!(
+                "申请内容含「{word}」，可能属于信访、举报、投诉类申请（第三十九条第一款）"
+            ),
+            suggested_outcome: Some(OutcomeCode::NotProcessedPetitionComplaint),
+        });
+    }
+    if let Some(word) = PUBLICATION_WORDS
+        .iter()
+        .find(|w| facts.request_description.contains(*w))
+    {
+        out.push(Suggestion {
+            kind: "publication".into(),
+            reason: format!("申请内容含「{word}」，可能要求提供公开出版物（第三十九条第二款）"),
+            suggested_outcome: Some(OutcomeCode::NotProcessedPublication),
+        });
+    }
+    let month = (facts.received_on.year(), facts.received_on.month());
+    let count = 1 + others
+        .iter()
+        .filter(|(_, o)| (o.facts.received_on.year(), o.facts.received_on.month()) == month)
+        .count();
+    if count > 10 {
+        out.push(Suggestion {
+            kind: "volume".into(),
+            reason: format!("该申请人本月第{count}件申请：超过10件可按件收取信息处理费（国办函〔2020〕109号），明显超过合理范围的可要求说明理由（第三十五条）"),
+            suggested_outcome: None,
+        });
+    }
+    out
+}
+
+/// The same applicant's other case files at this agency.
+async fn same_applicant<C: ConnectionTrait>(
+    db: &C,
+    agency: &str,
+    key: &str,
+    except: &str,
+) -> Result<Vec<(String, ValidationFile)>, sea_orm::DbErr> {
+    let rows = case_files::Entity::find()
+        .filter(case_files::Column::Agency.eq(agency))
+        .filter(case_files::Column::State.contains(format!("\"applicant_key\":\"{key}\"")))
+        .filter(case_files::Column::CaseId.ne(except))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|m| serde_json::from_str(&m.state).ok().map(|f| (m.case_id, f)))
+        .collect())
+}
+
+fn index(file: &ValidationFile) -> Index<'_> {
+    Index {
+        agency: &file.facts.agency,
+        stage: file.state(),
+        received_on: file.facts.received_on,
+        due_on: file.case.correction().and_then(|c| c.due_on),
+    }
+}
+
+struct OnReceived;
+
+#[async_trait::async_trait]
+impl EventHandler for OnReceived {
+    async fn handle(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        event: &pb::EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        let Some(Payload::ApplicationReceived(received)) = &event.payload else {
+            return Err(HandlerError::Reject("not application.received".into()));
+        };
+        let app = received
+            .application
+            .as_ref()
+            .ok_or_else(|| HandlerError::Reject("no application".into()))?;
+        let facts = CaseFacts::from_proto(app).map_err(|e| HandlerError::Reject(e.to_string()))?;
+        let existing = casefile::load::<ValidationFile, _>(txn, &event.case_id)
+            .await
+            .map_err(|e| HandlerError::Retry(e.to_string()))?;
+        let others =
+            same_applicant(txn, &facts.agency, &received.applicant_key, &event.case_id).await?;
+        let (mut file, read_version) = match existing {
+            // An amendment before validation acted: take the new facts.
+            Some(loaded) if loaded.state.case.stage() == Stage::Received => {
+                (loaded.state, Some(loaded.version))
+            }
+            Some(_) => return Ok(()),
+            None => (
+                ValidationFile {
+                    facts: facts.clone(),
+                    applicant_key: received.applicant_key.clone(),
+                    case: Case::received(facts.received_on),
+                    completeness_problems: vec![],
+                    suggestions: vec![],
+                    correction_items: vec![],
+                    abandoned: false,
+                },
+                None,
+            ),
+        };
+        file.case = Case::received(facts.received_on);
+        file.completeness_problems = completeness(&facts);
+        file.suggestions = screen(&facts, &others);
+        file.facts = facts;
+        match casefile::save(txn, &event.case_id, index(&file), &file, read_version).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(HandlerError::Retry(e.to_string())),
+        }
+    }
+}
+
+pub struct Validation {
+    ctx: ServiceContext,
+    calendar: Arc<WorkCalendar>,
+}
+
+fn findings(
+    case_id: &str,
+    file: &ValidationFile,
+    calendar: &WorkCalendar,
+    policy: &deadline::DeadlinePolicy,
+) -> pb::Findings {
+    let correction = file.case.correction();
+    pb::Findings {
+        case_id: case_id.into(),
+        state: file.state().into(),
+        completeness_problems: file.completeness_problems.clone(),
+        identity_check: "登记时已按证件类型校验".into(),
+        suggestions: file.suggestions.iter().map(to_pb).collect(),
+        correction_notice_due_on: deadline::correction_notice_due(
+            calendar,
+            policy,
+            file.facts.received_on,
+        )
+        .date
+        .to_string(),
+        correction_items: file.correction_items.clone(),
+        correction_due_on: correction
+            .and_then(|c| c.due_on)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        correction_requested_on: correction
+            .map(|c| c.requested_on.to_string())
+            .unwrap_or_default(),
+    }
+}
+
+fn to_pb(s: &Suggestion) -> pb::ScreeningSuggestion {
+    pb::ScreeningSuggestion {
+        kind: s.kind.clone(),
+        reason: s.reason.clone(),
+        suggested_outcome: s
+            .suggested_outcome
+            .map(|o| o.code().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+enum Step {
+    Accept,
+    RequestCorrection {
+        items: Vec<String>,
+        due_on: Option<NaiveDate>,
+    },
+    Correct,
+    Abandon,
+}
+
+impl Validation {
+    async fn command(
+        &self,
+        ctx: &Option<pb::CommandContext>,
+        case_id: &str,
+        step: Step,
+    ) -> Result<pb::Findings, ServiceError> {
+        let (actor, on, command_id) = convert::context(ctx)?;
+        let policy = &self.ctx.config.deadlines;
+        let txn = self.ctx.db.begin().await?;
+        let loaded = casefile::require::<ValidationFile, _>(&txn, case_id, "审核服务").await?;
+        if convert::command_seen(&txn, &command_id).await? {
+            txn.rollback().await?;
+            return Ok(findings(case_id, &loaded.state, &self.calendar, policy));
+        }
+        let mut file = loaded.state;
+        if file.abandoned {
+            return Err(ServiceError::invalid(
+                "case_id",
+                "申请已视为放弃，不能再办理",
+            ));
+        }
+        let ectx = EventContext {
+            case_id: case_id.into(),
+            agency: file.facts.agency.clone(),
+            actor,
+        };
+        let version = loaded.version as u64 + 1;
+        let mut out = Vec::new();
+        match step {
+            Step::Accept => {
+                file.case.handle(&Command::Accept { on })?;
+                out.push(events::envelope(
+                    &ectx,
+                    on,
+                    version,
+                    Payload::ApplicationAccepted(accepted(case_id, &file, false)),
+                ));
+            }
+            Step::RequestCorrection { items, due_on } => {
+                if items.iter().all(|i| i.trim().is_empty())
+                    && file.completeness_problems.is_empty()
+                {
+                    // Imported history may not list items; a live notice must.
+                    if !ctx
+                        .as_ref()
+                        .is_some_and(|c| c.command_id.starts_with("import:"))
+                    {
+                        return Err(ServiceError::invalid(
+                            "items",
+                            "补正通知须一次性告知需要补正的事项",
+                        ));
+                    }
+                }
+                let due_on = due_on.unwrap_or_else(|| {
+                    deadline::correction_period_due(&self.calendar, policy, on).date
+                });
+                file.case.handle(&Command::RequestCorrection {
+                    on,
+                    due_on: Some(due_on),
+                })?;
+                file.correction_items = if items.is_empty() {
+                    file.completeness_problems.clone()
+                } else {
+                    items
+                };
+                out.push(events::envelope(
+                    &ectx,
+                    on,
+                    version,
+                    Payload::CorrectionRequested(pb::CorrectionRequested {
+                        items: file.correction_items.clone(),
+                        due_on: due_on.to_string(),
+                    }),
+                ));
+            }
+            Step::Correct => {
+                file.case.handle(&Command::Correct { on })?;
+                out.push(events::envelope(
+                    &ectx,
+                    on,
+                    version,
+                    Payload::ApplicationCorrected(pb::ApplicationCorrected {}),
+                ));
+                out.push(events::envelope(
+                    &ectx,
+                    on,
+                    version,
+                    Payload::ApplicationAccepted(accepted(case_id, &file, true)),
+                ));
+            }
+            Step::Abandon => {
+                let Some(correction) = file
+                    .case
+                    .correction()
+                    .filter(|_| file.case.stage() == Stage::AwaitingCorrection)
+                else {
+                    return Err(ServiceError::invalid(
+                        "case_id",
+                        "未发出补正通知或已补正，不能视为放弃",
+                    ));
+                };
+                if let Some(due) = correction.due_on
+                    && on <= due
+                {
+                    return Err(ServiceError::invalid(
+                        "context.on",
+                        format!("补正期限{due}尚未届满，不能视为放弃"),
+                    ));
+                }
+                file.abandoned = true;
+                out.push(events::envelope(
+                    &ectx,
+                    on,
+                    version,
+                    Payload::ApplicationAbandoned(pb::ApplicationAbandoned {
+                        outcome_code: OutcomeCode::OtherCorrectionOverdue.code().into(),
+                        reason: "申请人无正当理由逾期不补正，视为放弃申请（第三十条）".into(),
+                        application: Some(file.facts.to_proto(case_id)),
+                        correction_requested_on: correction.requested_on.to_string(),
+                        correction_due_on: correction
+                            .due_on
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
+                    }),
+                ));
+            }
+        }
+        casefile::save(&txn, case_id, index(&file), &file, Some(loaded.version)).await?;
+        for e in &out {
+            bus::append_outbox(&txn, e).await?;
+        }
+        convert::command_applied(&txn, &command_id).await?;
+        txn.commit().await?;
+        self.ctx.published();
+        Ok(findings(case_id, &file, &self.calendar, policy))
+    }
+}
+
+fn accepted(
+    case_id: &str,
+    file: &ValidationFile,
+    after_correction: bool,
+) -> pb::ApplicationAccepted {
+    let c = file.case.correction();
+    let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
+    pb::ApplicationAccepted {
+        after_correction,
+        suggestions: file.suggestions.iter().map(to_pb).collect(),
+        application: Some(file.facts.to_proto(case_id)),
+        correction_requested_on: date(c.map(|c| c.requested_on)),
+        correction_due_on: date(c.and_then(|c| c.due_on)),
+        corrected_on: date(c.and_then(|c| c.corrected_on)),
+    }
+}
+
+#[tonic::async_trait]
+impl server::ValidationService for Validation {
+    async fn get_findings(
+        &self,
+        request: Request<pb::GetFindingsRequest>,
+    ) -> Result<Response<pb::Findings>, Status> {
+        let case_id = request.into_inner().case_id;
+        let loaded =
+            casefile::require::<ValidationFile, _>(&self.ctx.db, &case_id, "审核服务").await?;
+        Ok(Response::new(findings(
+            &case_id,
+            &loaded.state,
+            &self.calendar,
+            &self.ctx.config.deadlines,
+        )))
+    }
+
+    async fn accept_application(
+        &self,
+        request: Request<pb::AcceptApplicationRequest>,
+    ) -> Result<Response<pb::Findings>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, Step::Accept)
+                .await?,
+        ))
+    }
+
+    async fn request_correction(
+        &self,
+        request: Request<pb::RequestCorrectionRequest>,
+    ) -> Result<Response<pb::Findings>, Status> {
+        let req = request.into_inner();
+        let due_on = convert::optional_date("due_on", &req.due_on)?;
+        Ok(Response::new(
+            self.command(
+                &req.context,
+                &req.case_id,
+                Step::RequestCorrection {
+                    items: req.items,
+                    due_on,
+                },
+            )
+            .await?,
+        ))
+    }
+
+    async fn record_correction(
+        &self,
+        request: Request<pb::RecordCorrectionRequest>,
+    ) -> Result<Response<pb::Findings>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, Step::Correct)
+                .await?,
+        ))
+    }
+
+    async fn record_abandonment(
+        &self,
+        request: Request<pb::RecordAbandonmentRequest>,
+    ) -> Result<Response<pb::Findings>, Status> {
+        let req = request.into_inner();
+        Ok(Response::new(
+            self.command(&req.context, &req.case_id, Step::Abandon)
+                .await?,
+        ))
+    }
+}
