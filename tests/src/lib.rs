@@ -203,7 +203,7 @@ impl System {
     pub async fn count_subject(&self, stream: &str, subject: &str) -> anyhow::Result<u64> {
         let client = async_nats::connect(&self.nats.url).await?;
         let js = async_nats::jetstream::new(client);
-        let mut stream = js.get_stream(stream).await?;
+        let stream = js.get_stream(stream).await?;
         let info = stream.info_with_subjects(subject).await?;
         use futures::StreamExt;
         let mut total = 0;

@@ -66,6 +66,7 @@ async fn import_twice_and_export(backend: Backend) {
     );
 
     // Export → import into an empty system → export gives the same lines.
+    drop(system);
     let other = System::start(backend).await.unwrap();
     let file = write(other.dir.path(), "export.jsonl", &stdout(&exported));
     let out = other.ogi(&["import", file.to_str().unwrap()]);

@@ -39,7 +39,12 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         // instead of failing them with SQLITE_BUSY. Code inside a transaction must use it.
         options.max_connections(1).min_connections(1);
     } else {
-        options.max_connections(16).min_connections(1);
+        // Four services share one PostgreSQL server (max_connections 100 by default); idle
+        // connections are given back.
+        options
+            .max_connections(8)
+            .min_connections(1)
+            .idle_timeout(Duration::from_secs(30));
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
