@@ -28,12 +28,16 @@ pub struct ServiceArgs {
     /// Log JSON lines.
     #[arg(long, env = "OGI_LOG_JSON")]
     pub log_json: Option<bool>,
+    /// Apply the database migrations and exit (the migration Job of a release).
+    #[arg(long, env = "OGI_MIGRATE_ONLY")]
+    pub migrate_only: bool,
 }
 
 impl ServiceArgs {
     /// Resolve the configuration: `defaults` → file → environment/flags, validated.
     pub fn resolve(self, defaults: ServiceConfig) -> Result<ServiceConfig, ConfigError> {
-        ServiceConfig::load(
+        let migrate_only = self.migrate_only;
+        let mut config = ServiceConfig::load(
             defaults,
             self.config.as_deref(),
             Overrides {
@@ -43,7 +47,9 @@ impl ServiceArgs {
                 calendar_file: self.calendar_file,
                 log_json: self.log_json,
             },
-        )
+        )?;
+        config.migrate_only = migrate_only;
+        Ok(config)
     }
 }
 

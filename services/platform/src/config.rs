@@ -31,6 +31,9 @@ pub struct ServiceConfig {
     pub deadlines: DeadlinePolicy,
     /// Per-agency settings (行政机关), by the agency's name as printed on the report.
     pub agencies: std::collections::BTreeMap<String, AgencySettings>,
+    /// Migrate the database and exit (set by `--migrate-only`, never from the file).
+    #[serde(skip)]
+    pub migrate_only: bool,
 }
 
 /// What an agency configures; an agency not listed gets the defaults.
@@ -79,6 +82,7 @@ impl Default for ServiceConfig {
             log_json: false,
             deadlines: DeadlinePolicy::default(),
             agencies: Default::default(),
+            migrate_only: false,
         }
     }
 }

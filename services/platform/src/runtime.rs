@@ -44,6 +44,10 @@ pub async fn start(
     cancel: CancellationToken,
 ) -> anyhow::Result<ServiceContext> {
     let db = store::open(&config.database_url, schema).await?;
+    if config.migrate_only {
+        tracing::info!(service, "migrations applied, exiting (migrate-only)");
+        std::process::exit(0);
+    }
     let js = bus::connect(&config.nats_url).await?;
     bus::ensure_streams(&js, config.stream_replicas).await?;
     let relay = OutboxRelay::new(db.clone(), js.clone());
