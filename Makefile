@@ -54,8 +54,9 @@ lint: ## Check formatting and run clippy with warnings as errors
 fmt: ## Format all code
 	$(CARGO) fmt --all
 
-bench: ## Run the workspace benchmarks
-	$(CARGO) bench --workspace
+bench: tools ## Benchmark the pipeline on PostgreSQL (OGI_BENCH_CASES=2000) beside raw commit and publish rates
+	$(WITH_NATS) $(CARGO) build --release --workspace --bins; \
+	  $(CARGO) bench -p ogi-e2e --bench pipeline
 
 clean-data: ## Delete the dev instance data directory DATA_DIR
 	rm -rf -- $(DATA_DIR)

@@ -8,7 +8,13 @@ use std::time::{Duration, Instant};
 
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port};
 
-pub const SERVICES: [&str; 4] = ["intake", "validation", "approval", "publishing"];
+pub const SERVICES: [&str; 5] = [
+    "intake",
+    "validation",
+    "approval",
+    "publishing",
+    "reporting",
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -79,6 +85,10 @@ impl System {
     }
 
     fn start_service(&mut self, i: usize) -> anyhow::Result<()> {
+        self.start_service_with(i, &[])
+    }
+
+    fn start_service_with(&mut self, i: usize, extra: &[&str]) -> anyhow::Result<()> {
         let nats_url = self.nats.url.clone();
         let s = &mut self.services[i];
         let log = std::fs::OpenOptions::new()
@@ -94,6 +104,7 @@ impl System {
                 "--nats-url",
                 &nats_url,
             ])
+            .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(log)
@@ -129,6 +140,14 @@ impl System {
         let i = self.index(name);
         self.kill(name);
         self.start_service(i)?;
+        self.wait_healthy(Duration::from_secs(60))
+    }
+
+    /// Restart a service with extra flags (e.g. `--rebuild`).
+    pub fn restart_with(&mut self, name: &str, extra: &[&str]) -> anyhow::Result<()> {
+        let i = self.index(name);
+        self.kill(name);
+        self.start_service_with(i, extra)?;
         self.wait_healthy(Duration::from_secs(60))
     }
 

@@ -5,15 +5,17 @@ use clap::Args;
 use ogi_proto::v1::{
     approval_service_client::ApprovalServiceClient, intake_service_client::IntakeServiceClient,
     publishing_service_client::PublishingServiceClient,
+    reporting_service_client::ReportingServiceClient,
     validation_service_client::ValidationServiceClient,
 };
 use tonic::transport::{Channel, Endpoint};
 
-pub const SERVICES: [(&str, &str, u16); 4] = [
+pub const SERVICES: [(&str, &str, u16); 5] = [
     ("intake", "ogi.v1.IntakeService", 50051),
     ("validation", "ogi.v1.ValidationService", 50052),
     ("approval", "ogi.v1.ApprovalService", 50053),
     ("publishing", "ogi.v1.PublishingService", 50054),
+    ("reporting", "ogi.v1.ReportingService", 50055),
 ];
 
 #[derive(Debug, Clone, Args)]
@@ -50,15 +52,24 @@ pub struct Endpoints {
         default_value = "http://127.0.0.1:50054"
     )]
     pub publishing: String,
+    /// 年度报告服务地址
+    #[arg(
+        long,
+        global = true,
+        env = "OGI_REPORTING_ADDR",
+        default_value = "http://127.0.0.1:50055"
+    )]
+    pub reporting: String,
 }
 
 impl Endpoints {
-    pub fn all(&self) -> [(&'static str, &'static str, &str); 4] {
+    pub fn all(&self) -> [(&'static str, &'static str, &str); 5] {
         [
             ("intake", SERVICES[0].1, &self.intake),
             ("validation", SERVICES[1].1, &self.validation),
             ("approval", SERVICES[2].1, &self.approval),
             ("publishing", SERVICES[3].1, &self.publishing),
+            ("reporting", SERVICES[4].1, &self.reporting),
         ]
     }
 }
@@ -70,6 +81,7 @@ pub struct Clients {
     pub validation: ValidationServiceClient<Channel>,
     pub approval: ApprovalServiceClient<Channel>,
     pub publishing: PublishingServiceClient<Channel>,
+    pub reporting: ReportingServiceClient<Channel>,
 }
 
 pub fn channel(addr: &str) -> anyhow::Result<Channel> {
@@ -83,6 +95,7 @@ impl Clients {
             validation: ValidationServiceClient::new(channel(&e.validation)?),
             approval: ApprovalServiceClient::new(channel(&e.approval)?),
             publishing: PublishingServiceClient::new(channel(&e.publishing)?),
+            reporting: ReportingServiceClient::new(channel(&e.reporting)?),
         })
     }
 }

@@ -21,7 +21,39 @@ use tonic::Code;
 use crate::endpoints::Clients;
 
 /// How many records are replayed at once.
-const CONCURRENCY: usize = 16;
+const CONCURRENCY: usize = 32;
+
+/// Latency of each kind of call, for `ogi import --stats` and the benchmark.
+static LATENCIES: std::sync::Mutex<std::collections::BTreeMap<&'static str, Vec<Duration>>> =
+    std::sync::Mutex::new(std::collections::BTreeMap::new());
+
+fn record_latency(step: &'static str, took: Duration) {
+    if let Ok(mut map) = LATENCIES.lock() {
+        map.entry(step).or_default().push(took);
+    }
+}
+
+/// Per-step latency percentiles (p50, p95, p99) in milliseconds, one line per step.
+pub fn latency_report() -> String {
+    let Ok(map) = LATENCIES.lock() else {
+        return String::new();
+    };
+    let mut out =
+        String::from("步骤                          次数      p50(ms)  p95(ms)  p99(ms)\n");
+    for (step, samples) in map.iter() {
+        let mut s = samples.clone();
+        s.sort();
+        let p = |q: f64| s[((s.len() as f64 - 1.0) * q).round() as usize].as_secs_f64() * 1000.0;
+        out.push_str(&format!(
+            "{step:<28} {:>6} {:>10.2} {:>8.2} {:>8.2}\n",
+            s.len(),
+            p(0.5),
+            p(0.95),
+            p(0.99)
+        ));
+    }
+    out
+}
 
 pub struct ImportSummary {
     pub total: usize,
@@ -175,14 +207,17 @@ pub async fn replay(
     macro_rules! call {
         ($client:ident . $method:ident ( $req:expr ), $field:expr) => {{
             let req = $req;
-            until_arrived(|| {
+            let started = std::time::Instant::now();
+            let result = until_arrived(|| {
                 let mut client = c.$client.clone();
                 let req = req.clone();
                 async move { client.$method(req).await }
             })
-            .await
-            .map_err(|s| issue(line, record, $field, &s))?
-            .into_inner()
+            .await;
+            record_latency(stringify!($method), started.elapsed());
+            result
+                .map_err(|s| issue(line, record, $field, &s))?
+                .into_inner()
         }};
     }
     match requested {
@@ -423,7 +458,9 @@ pub async fn import_file(
         .map(|(line, record)| {
             let bar = bar.clone();
             async move {
+                let started = std::time::Instant::now();
                 let r = replay(clients, *line, record).await;
+                record_latency("whole_case", started.elapsed());
                 bar.inc(1);
                 r
             }

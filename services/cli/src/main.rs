@@ -7,6 +7,7 @@ mod endpoints;
 mod export;
 mod import;
 mod records_cmd;
+mod report_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,12 +60,19 @@ enum Command {
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
     /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
-    Import { file: PathBuf },
+    Import {
+        file: PathBuf,
+        /// 输出吞吐量与各步骤延迟分位数
+        #[arg(long)]
+        stats: bool,
+    },
     /// 导出案件记录（JSON Lines，与导入格式相同）
     Export {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
+    Report(report_cmd::ReportArgs),
     #[command(flatten)]
     Case(case_cmd::CaseCommand),
 }
@@ -130,10 +138,20 @@ async fn run_online(
                 ExitCode::from(1)
             })
         }
-        Command::Import { file } => {
+        Command::Import { file, stats } => {
             let clients = endpoints::Clients::new(endpoints)?;
-            let summary = import::import_file(&clients, &file, false).await?;
+            let started = std::time::Instant::now();
+            let summary = import::import_file(&clients, &file, stats).await?;
+            let took = started.elapsed();
             println!("{summary}");
+            if stats {
+                println!(
+                    "用时 {:.2} 秒，{:.1} 件/秒",
+                    took.as_secs_f64(),
+                    summary.imported as f64 / took.as_secs_f64()
+                );
+                print!("{}", import::latency_report());
+            }
             Ok(if summary.ok() {
                 ExitCode::SUCCESS
             } else {
@@ -145,6 +163,10 @@ async fn run_online(
             let n = export::export(&clients, agency.as_deref()).await?;
             eprintln!("已导出{n}条案件记录");
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Report(args) => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            report_cmd::run(&clients, args).await
         }
         Command::Case(command) => {
             let clients = endpoints::Clients::new(endpoints)?;

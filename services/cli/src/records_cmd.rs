@@ -17,10 +17,37 @@ pub enum RecordsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// 生成逼真的模拟案件记录（用于性能测试），输出 JSON Lines
+    Synth {
+        /// 案件数
+        #[arg(long)]
+        cases: usize,
+        /// 收到申请的年度
+        #[arg(long)]
+        year: i32,
+        #[arg(long, default_value = "模拟区人民政府")]
+        agency: String,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
     match command {
+        RecordsCommand::Synth {
+            cases,
+            year,
+            agency,
+            seed,
+        } => {
+            use std::io::Write;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            for r in ogi_core::synth::synthesize(&agency, year, cases, seed) {
+                writeln!(out, "{}", records::to_jsonl_line(&r))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         RecordsCommand::Validate { file, json } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("无法读取文件 {}", file.display()))?;

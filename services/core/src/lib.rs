@@ -16,3 +16,5 @@ pub mod fees;
 pub mod identity;
 pub mod letters;
 pub mod records;
+pub mod report;
+pub mod synth;

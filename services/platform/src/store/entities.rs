@@ -114,3 +114,74 @@ pub mod case_files {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Reporting's projection of a case: what the annual report counts.
+pub mod report_cases {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "report_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        pub agency: String,
+        pub applicant_type: String,
+        pub received_on: Date,
+        pub outcome: Option<String>,
+        pub replied_on: Option<Date>,
+        pub fee_yuan: Option<String>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Reporting's projection of reviews and lawsuits (table 四).
+pub mod report_reviews {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "report_reviews")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i32,
+        pub agency: String,
+        pub kind: String,
+        pub filed_on: Date,
+        pub result: String,
+        pub concluded_on: Option<Date>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// What an agency enters per year (table 二 figures, narrative) and locked reports.
+pub mod report_entries {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "report_entries")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub year: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub body: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -302,6 +302,153 @@ impl MigrationTrait for CreateCaseFiles {
     }
 }
 
+#[derive(DeriveIden)]
+enum ReportCases {
+    Table,
+    CaseId,
+    Agency,
+    ApplicantType,
+    ReceivedOn,
+    Outcome,
+    RepliedOn,
+    FeeYuan,
+}
+
+#[derive(DeriveIden)]
+enum ReportReviews {
+    Table,
+    CaseId,
+    Seq,
+    Agency,
+    Kind,
+    FiledOn,
+    Result,
+    ConcludedOn,
+}
+
+#[derive(DeriveIden)]
+enum ReportEntries {
+    Table,
+    Agency,
+    Year,
+    Kind,
+    Body,
+    UpdatedAt,
+}
+
+/// Reporting: projections built only from events, and what agencies enter per year.
+pub struct CreateReportProjections;
+
+impl MigrationName for CreateReportProjections {
+    fn name(&self) -> &str {
+        "m0004_report_projections"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReportProjections {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ReportCases::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(ReportCases::CaseId)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(ReportCases::Agency).string().not_null())
+                .col(
+                    ColumnDef::new(ReportCases::ApplicantType)
+                        .string()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(ReportCases::ReceivedOn).date().not_null())
+                .col(ColumnDef::new(ReportCases::Outcome).string().null())
+                .col(ColumnDef::new(ReportCases::RepliedOn).date().null())
+                .col(ColumnDef::new(ReportCases::FeeYuan).string().null())
+                .to_owned(),
+        )
+        .await?;
+        for (name, col) in [
+            ("report_cases_received", ReportCases::ReceivedOn),
+            ("report_cases_replied", ReportCases::RepliedOn),
+        ] {
+            m.create_index(
+                Index::create()
+                    .name(name)
+                    .table(ReportCases::Table)
+                    .col(ReportCases::Agency)
+                    .col(col)
+                    .if_not_exists()
+                    .to_owned(),
+            )
+            .await?;
+        }
+        m.create_table(
+            Table::create()
+                .table(ReportReviews::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(ReportReviews::CaseId).string().not_null())
+                .col(ColumnDef::new(ReportReviews::Seq).integer().not_null())
+                .col(ColumnDef::new(ReportReviews::Agency).string().not_null())
+                .col(ColumnDef::new(ReportReviews::Kind).string().not_null())
+                .col(ColumnDef::new(ReportReviews::FiledOn).date().not_null())
+                .col(ColumnDef::new(ReportReviews::Result).string().not_null())
+                .col(ColumnDef::new(ReportReviews::ConcludedOn).date().null())
+                .primary_key(
+                    Index::create()
+                        .col(ReportReviews::CaseId)
+                        .col(ReportReviews::Seq),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("report_reviews_filed")
+                .table(ReportReviews::Table)
+                .col(ReportReviews::Agency)
+                .col(ReportReviews::FiledOn)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(ReportEntries::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(ReportEntries::Agency).string().not_null())
+                .col(ColumnDef::new(ReportEntries::Year).integer().not_null())
+                .col(ColumnDef::new(ReportEntries::Kind).string().not_null())
+                .col(ColumnDef::new(ReportEntries::Body).text().not_null())
+                .col(
+                    ColumnDef::new(ReportEntries::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .primary_key(
+                    Index::create()
+                        .col(ReportEntries::Agency)
+                        .col(ReportEntries::Year)
+                        .col(ReportEntries::Kind),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ReportEntries::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(ReportReviews::Table).to_owned())
+            .await?;
+        m.drop_table(Table::drop().table(ReportCases::Table).to_owned())
+            .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -334,5 +481,5 @@ migrator!(
 );
 migrator!(
     /// Reporting's database: projections (built in the reporting issue).
-    ReportingMigrator, [CreateMessaging, CreateCaseFiles]
+    ReportingMigrator, [CreateMessaging, CreateReportProjections]
 );

@@ -1,0 +1,565 @@
+//! The reporting service (年度报告): consumes every case event into its own projections — one
+//! row per case (applicant type, receipt date, outcome and reply date, fee collected) and one
+//! per review or lawsuit — and answers, per agency and year, the annual report of
+//! `annual-report.md` computed by the counting rules (`ogi_core::report`). It can drop its
+//! projections and rebuild them by replaying the streams (`--rebuild`).
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use ogi_core::codes::{ApplicantType, OutcomeCode, ReviewKind, ReviewResult};
+use ogi_core::report::{
+    self, ActiveDisclosureEntry, AnnualReport, Narrative, ReportCase, ReportReview, Tally,
+};
+use ogi_platform::bus::{ConsumerSpec, EventHandler, HandlerError};
+use ogi_platform::config::ServiceConfig;
+use ogi_platform::convert;
+use ogi_platform::error::ServiceError;
+use ogi_platform::events::Producer;
+use ogi_platform::runtime::{self, ServiceContext};
+use ogi_platform::store::ServiceSchema;
+use ogi_platform::store::entities::{inbox, report_cases, report_entries, report_reviews};
+use ogi_proto::v1::{self as pb, event_envelope::Payload, reporting_service_server as server};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
+};
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+/// The durable consumers of the reporting service, one per stream it reads.
+fn consumers() -> Vec<ConsumerSpec> {
+    vec![
+        ConsumerSpec {
+            durable: "reporting-intake".into(),
+            stream: Producer::Intake.stream(),
+            subjects: vec!["ogi.intake.application.received".into()],
+        },
+        ConsumerSpec {
+            durable: "reporting-approval".into(),
+            stream: Producer::Approval.stream(),
+            subjects: vec!["ogi.approval.review.recorded".into()],
+        },
+        ConsumerSpec {
+            durable: "reporting-publishing".into(),
+            stream: Producer::Publishing.stream(),
+            subjects: vec!["ogi.publishing.reply.served".into()],
+        },
+    ]
+}
+
+pub async fn run(config: ServiceConfig, rebuild: bool) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    ogi_platform::shutdown::on_signals(cancel.clone());
+    let ctx = runtime::start("reporting", ServiceSchema::Reporting, config, cancel).await?;
+    if rebuild {
+        drop_projections(&ctx).await?;
+    }
+    for spec in consumers() {
+        runtime::spawn_consumer(&ctx, spec, Arc::new(Projector));
+    }
+    let routes = tonic::service::Routes::new(server::ReportingServiceServer::new(Reporting {
+        ctx: ctx.clone(),
+    }));
+    runtime::serve(&ctx, &["ogi.v1.ReportingService"], routes).await
+}
+
+/// Empty the projections and their inboxes and delete the durable consumers, so that they are
+/// created anew and replay each stream from its first message.
+async fn drop_projections(ctx: &ServiceContext) -> anyhow::Result<()> {
+    report_cases::Entity::delete_many().exec(&ctx.db).await?;
+    report_reviews::Entity::delete_many().exec(&ctx.db).await?;
+    for spec in consumers() {
+        inbox::Entity::delete_many()
+            .filter(inbox::Column::Consumer.eq(spec.durable.clone()))
+            .exec(&ctx.db)
+            .await?;
+        let stream = ctx.js.get_stream(&spec.stream).await?;
+        // A consumer that does not exist yet is fine.
+        let _ = stream.delete_consumer(&spec.durable).await;
+    }
+    tracing::info!("projections dropped, replaying the streams");
+    Ok(())
+}
+
+struct Projector;
+
+#[async_trait::async_trait]
+impl EventHandler for Projector {
+    async fn handle(
+        &self,
+        txn: &DatabaseTransaction,
+        event: &pb::EventEnvelope,
+    ) -> Result<(), HandlerError> {
+        let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
+        match &event.payload {
+            Some(Payload::ApplicationReceived(r)) => {
+                let app = r
+                    .application
+                    .as_ref()
+                    .ok_or_else(|| HandlerError::Reject("no application".into()))?;
+                let applicant_type: ApplicantType = convert::code(
+                    "applicant.type",
+                    &app.applicant.clone().unwrap_or_default().r#type,
+                )
+                .map_err(reject)?;
+                let received_on = convert::date("received_on", &app.received_on).map_err(reject)?;
+                // An amendment re-sends the application: keep the outcome if there is one.
+                report_cases::Entity::insert(report_cases::ActiveModel {
+                    case_id: Set(event.case_id.clone()),
+                    agency: Set(event.agency.clone()),
+                    applicant_type: Set(applicant_type.code().into()),
+                    received_on: Set(received_on),
+                    outcome: Set(None),
+                    replied_on: Set(None),
+                    fee_yuan: Set(None),
+                })
+                .on_conflict(
+                    OnConflict::column(report_cases::Column::CaseId)
+                        .update_columns([
+                            report_cases::Column::ApplicantType,
+                            report_cases::Column::ReceivedOn,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            }
+            Some(Payload::ReplyServed(s)) => {
+                let outcome: OutcomeCode =
+                    convert::code("outcome_code", &s.outcome_code).map_err(reject)?;
+                let replied_on = convert::date("replied_on", &s.replied_on).map_err(reject)?;
+                let applicant_type: ApplicantType =
+                    convert::code("applicant_type", &s.applicant_type).map_err(reject)?;
+                let received_on = convert::date("received_on", &s.received_on).map_err(reject)?;
+                let fee = Some(s.fee_collected_yuan.clone()).filter(|f| !f.is_empty());
+                report_cases::Entity::insert(report_cases::ActiveModel {
+                    case_id: Set(event.case_id.clone()),
+                    agency: Set(event.agency.clone()),
+                    applicant_type: Set(applicant_type.code().into()),
+                    received_on: Set(received_on),
+                    outcome: Set(Some(outcome.code().into())),
+                    replied_on: Set(Some(replied_on)),
+                    fee_yuan: Set(fee),
+                })
+                .on_conflict(
+                    OnConflict::column(report_cases::Column::CaseId)
+                        .update_columns([
+                            report_cases::Column::Outcome,
+                            report_cases::Column::RepliedOn,
+                            report_cases::Column::FeeYuan,
+                        ])
+                        .to_owned(),
+                )
+                .exec_without_returning(txn)
+                .await?;
+            }
+            Some(Payload::ReviewRecorded(r)) => {
+                let seq = report_reviews::Entity::find()
+                    .filter(report_reviews::Column::CaseId.eq(event.case_id.clone()))
+                    .all(txn)
+                    .await?
+                    .len() as i32;
+                report_reviews::Entity::insert(report_reviews::ActiveModel {
+                    case_id: Set(event.case_id.clone()),
+                    seq: Set(seq),
+                    agency: Set(event.agency.clone()),
+                    kind: Set(convert::code::<ReviewKind>("kind", &r.kind)
+                        .map_err(reject)?
+                        .code()
+                        .into()),
+                    filed_on: Set(convert::date("filed_on", &r.filed_on).map_err(reject)?),
+                    result: Set(convert::code::<ReviewResult>("result", &r.result)
+                        .map_err(reject)?
+                        .code()
+                        .into()),
+                    concluded_on: Set(
+                        convert::optional_date("concluded_on", &r.concluded_on).map_err(reject)?
+                    ),
+                })
+                .exec_without_returning(txn)
+                .await?;
+            }
+            _ => return Err(HandlerError::Reject("unexpected event".into())),
+        }
+        Ok(())
+    }
+}
+
+pub struct Reporting {
+    ctx: ServiceContext,
+}
+
+fn parse_code<T: std::str::FromStr>(text: &str) -> Result<T, ServiceError> {
+    text.parse()
+        .map_err(|_| ServiceError::Internal(format!("stored code {text}")))
+}
+
+/// The count of one agency and year from the projections: only the cases that can count in the
+/// year (received by its end and not replied before it began) and the reviews filed in it.
+async fn tally<C: ConnectionTrait>(db: &C, agency: &str, year: i32) -> Result<Tally, ServiceError> {
+    let start = NaiveDate::from_ymd_opt(year, 1, 1)
+        .ok_or_else(|| ServiceError::invalid("year", "无效年度"))?;
+    let end = NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| ServiceError::invalid("year", "无效年度"))?;
+    let rows = report_cases::Entity::find()
+        .filter(report_cases::Column::Agency.eq(agency))
+        .filter(report_cases::Column::ReceivedOn.lte(end))
+        .filter(
+            Condition::any()
+                .add(report_cases::Column::RepliedOn.is_null())
+                .add(report_cases::Column::RepliedOn.gte(start)),
+        )
+        .all(db)
+        .await?;
+    let mut tally = Tally::new(year);
+    for row in rows {
+        let reply = match (&row.outcome, row.replied_on) {
+            (Some(code), Some(on)) => Some((parse_code::<OutcomeCode>(code)?, on)),
+            _ => None,
+        };
+        tally.add(&ReportCase {
+            applicant_type: parse_code(&row.applicant_type)?,
+            received_on: row.received_on,
+            reply,
+            fee_collected_yuan: row.fee_yuan.as_deref().and_then(|f| f.parse().ok()),
+            reviews: vec![],
+        });
+    }
+    let reviews = report_reviews::Entity::find()
+        .filter(report_reviews::Column::Agency.eq(agency))
+        .filter(report_reviews::Column::FiledOn.between(start, end))
+        .all(db)
+        .await?;
+    for r in reviews {
+        // A case that carries only its review: it adds nothing to table 三 of this year.
+        tally.add(&ReportCase {
+            applicant_type: ApplicantType::NaturalPerson,
+            received_on: NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or(end),
+            reply: None,
+            fee_collected_yuan: None,
+            reviews: vec![ReportReview {
+                kind: parse_code(&r.kind)?,
+                filed_on: r.filed_on,
+                result: parse_code(&r.result)?,
+                concluded_on: r.concluded_on,
+            }],
+        });
+    }
+    Ok(tally)
+}
+
+async fn entry<C: ConnectionTrait>(
+    db: &C,
+    agency: &str,
+    year: i32,
+    kind: &str,
+) -> Result<Option<String>, ServiceError> {
+    Ok(
+        report_entries::Entity::find_by_id((agency.to_string(), year, kind.to_string()))
+            .one(db)
+            .await?
+            .map(|e| e.body),
+    )
+}
+
+async fn put_entry<C: ConnectionTrait>(
+    db: &C,
+    agency: &str,
+    year: i32,
+    kind: &str,
+    body: String,
+) -> Result<(), ServiceError> {
+    report_entries::Entity::insert(report_entries::ActiveModel {
+        agency: Set(agency.into()),
+        year: Set(year),
+        kind: Set(kind.into()),
+        body: Set(body),
+        updated_at: Set(chrono::Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::columns([
+            report_entries::Column::Agency,
+            report_entries::Column::Year,
+            report_entries::Column::Kind,
+        ])
+        .update_columns([
+            report_entries::Column::Body,
+            report_entries::Column::UpdatedAt,
+        ])
+        .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct EnteredNarrative {
+    section_one_extra: String,
+    section_five: String,
+    section_six: String,
+}
+
+impl Reporting {
+    /// The report as the cases make it now, with table 二 as entered and every check run.
+    async fn compute(
+        &self,
+        agency: &str,
+        year: i32,
+    ) -> Result<(AnnualReport, Narrative), ServiceError> {
+        let db = &self.ctx.db;
+        let active = match entry(db, agency, year, "active_disclosure").await? {
+            Some(body) => Some(
+                serde_json::from_str::<ActiveDisclosureEntry>(&body)
+                    .map_err(|e| ServiceError::Internal(e.to_string()))?
+                    .figures,
+            ),
+            None => None,
+        };
+        let current = tally(db, agency, year).await?;
+        let previous = tally(db, agency, year - 1).await?;
+        let previous_report = AnnualReport::from_tally(agency, year - 1, &previous, None, None)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut report = AnnualReport::from_tally(agency, year, &current, active, None)
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let entered: EnteredNarrative = entry(db, agency, year, "narrative")
+            .await?
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default();
+        let fees = current.tables().fees;
+        let mut section_one = report::draft_section_one_applications(&report);
+        if !entered.section_one_extra.is_empty() {
+            section_one = format!("{}\n{section_one}", entered.section_one_extra);
+        }
+        let mut section_six = report::section_six_fees(fees.count, fees.total_yuan);
+        if !entered.section_six.is_empty() {
+            section_six = format!("{}\n{section_six}", entered.section_six);
+        }
+        let narrative = Narrative {
+            section_one,
+            section_five: entered.section_five,
+            section_six,
+        };
+        // Last year only counts for the cross-year check when it has cases at all.
+        let has_previous = previous_report
+            .applications
+            .rows
+            .iter()
+            .any(|(_, row)| row.iter().any(|c| c.unwrap_or(0) != 0));
+        report.recheck(
+            has_previous.then_some(&previous_report),
+            Some(&format!(
+                "{}\n{}",
+                narrative.section_one, narrative.section_six
+            )),
+        );
+        Ok((report, narrative))
+    }
+}
+
+fn render(
+    report: &AnnualReport,
+    narrative: &Narrative,
+    format: &str,
+) -> Result<String, ServiceError> {
+    match format {
+        "" | "json" => Ok(String::new()),
+        "html" => Ok(report::to_html(report, narrative)),
+        "md" | "markdown" => Ok(report::to_markdown(report, narrative)),
+        other => Err(ServiceError::invalid(
+            "format",
+            format!("不支持的格式「{other}」，可用 json、html、md"),
+        )),
+    }
+}
+
+fn to_json(report: &AnnualReport) -> Result<String, ServiceError> {
+    serde_json::to_string_pretty(report).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// Cell-by-cell differences between a locked report and the current figures.
+fn differences(locked: &AnnualReport, now: &AnnualReport) -> Vec<String> {
+    let mut out = Vec::new();
+    for ((key, a), (_, b)) in locked
+        .applications
+        .rows
+        .iter()
+        .zip(now.applications.rows.iter())
+    {
+        for (col, (x, y)) in a.iter().zip(b.iter()).enumerate() {
+            if x != y {
+                out.push(format!(
+                    "{}／{}：已锁定{}，现为{}",
+                    key.label(),
+                    report::column_label(col),
+                    fmt_cell(*x),
+                    fmt_cell(*y)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn fmt_cell(c: Option<i64>) -> String {
+    c.map_or_else(|| "空".into(), |v| v.to_string())
+}
+
+#[tonic::async_trait]
+impl server::ReportingService for Reporting {
+    async fn get_annual_report(
+        &self,
+        request: Request<pb::GetAnnualReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let req = request.into_inner();
+        if req.agencies.is_empty() {
+            return Err(ServiceError::invalid("agencies", "至少给出一个行政机关").into());
+        }
+        let mut reports = Vec::new();
+        let mut narrative = None;
+        let mut diffs = Vec::new();
+        let mut locked = false;
+        for agency in &req.agencies {
+            let (now, n) = self.compute(agency, req.year).await?;
+            let report = match entry(&self.ctx.db, agency, req.year, "locked").await? {
+                Some(body) => {
+                    locked = true;
+                    let frozen: AnnualReport = serde_json::from_str(&body)
+                        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    diffs.extend(
+                        differences(&frozen, &now)
+                            .into_iter()
+                            .map(|d| format!("{agency}：{d}")),
+                    );
+                    frozen
+                }
+                None => now,
+            };
+            narrative.get_or_insert(n);
+            reports.push(report);
+        }
+        let (report, narrative) = if reports.len() == 1 {
+            (
+                reports.remove(0),
+                narrative.unwrap_or_else(|| Narrative {
+                    section_one: String::new(),
+                    section_five: String::new(),
+                    section_six: String::new(),
+                }),
+            )
+        } else {
+            let name = if req.rollup_name.is_empty() {
+                format!("{}等{}个机关汇总", req.agencies[0], req.agencies.len())
+            } else {
+                req.rollup_name.clone()
+            };
+            let sum = AnnualReport::rollup(name, &reports)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let n = Narrative {
+                section_one: report::draft_section_one_applications(&sum),
+                section_five: String::new(),
+                section_six: String::new(),
+            };
+            (sum, n)
+        };
+        Ok(Response::new(pb::AnnualReport {
+            json: to_json(&report)?,
+            body: render(&report, &narrative, &req.format)?,
+            differences: diffs,
+            locked,
+        }))
+    }
+
+    async fn check_report(
+        &self,
+        request: Request<pb::CheckReportRequest>,
+    ) -> Result<Response<pb::CheckReportResponse>, Status> {
+        let req = request.into_inner();
+        let report: AnnualReport = serde_json::from_str(&req.json)
+            .map_err(|e| ServiceError::invalid("json", format!("不是有效的年度报告JSON：{e}")))?;
+        let previous: Option<AnnualReport> = if req.previous_json.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::from_str(&req.previous_json)
+                    .map_err(|e| ServiceError::invalid("previous_json", e.to_string()))?,
+            )
+        };
+        let narrative = Some(req.narrative.as_str()).filter(|n| !n.is_empty());
+        let failures = report::check(&report, previous.as_ref(), narrative)
+            .into_iter()
+            .map(|f| pb::FailedCheck {
+                check: f.check,
+                row: f.row,
+                column: f.column,
+                left: f.left,
+                right: f.right,
+                message: f.message,
+                severity: serde_json::to_value(f.severity)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(Response::new(pb::CheckReportResponse { failures }))
+    }
+
+    async fn set_active_disclosure(
+        &self,
+        request: Request<pb::SetActiveDisclosureRequest>,
+    ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
+        let req = request.into_inner();
+        let entry: ActiveDisclosureEntry = serde_json::from_str(&req.json)
+            .map_err(|e| ServiceError::invalid("json", format!("主动公开数据格式错误：{e}")))?;
+        put_entry(
+            &self.ctx.db,
+            &entry.agency,
+            entry.year,
+            "active_disclosure",
+            req.json,
+        )
+        .await?;
+        Ok(Response::new(pb::SetActiveDisclosureResponse {}))
+    }
+
+    async fn set_narrative(
+        &self,
+        request: Request<pb::SetNarrativeRequest>,
+    ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
+        let req = request.into_inner();
+        convert::required("agency", &req.agency)?;
+        let body = serde_json::to_string(&EnteredNarrative {
+            section_one_extra: req.section_one_extra,
+            section_five: req.section_five,
+            section_six: req.section_six,
+        })
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        put_entry(&self.ctx.db, &req.agency, req.year, "narrative", body).await?;
+        Ok(Response::new(pb::SetNarrativeResponse {}))
+    }
+
+    async fn lock_report(
+        &self,
+        request: Request<pb::LockReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let req = request.into_inner();
+        if entry(&self.ctx.db, &req.agency, req.year, "locked")
+            .await?
+            .is_some()
+        {
+            return Err(
+                ServiceError::invalid("year", format!("{}年度报告已锁定", req.year)).into(),
+            );
+        }
+        let (report, _) = self.compute(&req.agency, req.year).await?;
+        let json = to_json(&report)?;
+        put_entry(&self.ctx.db, &req.agency, req.year, "locked", json.clone()).await?;
+        Ok(Response::new(pb::AnnualReport {
+            json,
+            body: String::new(),
+            differences: vec![],
+            locked: true,
+        }))
+    }
+}
