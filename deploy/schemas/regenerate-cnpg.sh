@@ -58,11 +58,20 @@ crd = json.load(open(src))
 schema = ver["schema"]["openAPIV3Schema"]
 
 def strip(node):
-    if isinstance(node, dict):
-        return {k: strip(v) for k, v in node.items() if k != "description"}
+    """Drop the description annotations (not properties named description)."""
     if isinstance(node, list):
         return [strip(v) for v in node]
-    return node
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for k, v in node.items():
+        if k == "description" and isinstance(v, str):
+            continue
+        if k == "properties" and isinstance(v, dict):
+            out[k] = {name: strip(sub) for name, sub in v.items()}
+        else:
+            out[k] = strip(v)
+    return out
 
 kind = crd["spec"]["names"]["kind"]
 out = {

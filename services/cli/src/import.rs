@@ -239,16 +239,16 @@ pub async fn replay(
                     }),
                     "history"
                 );
-            } else if let Some(outcome) = &record.outcome {
-                if outcome.code == OutcomeCode::OtherCorrectionOverdue {
-                    call!(
-                        validation.record_abandonment(pb::RecordAbandonmentRequest {
-                            context: ctx(outcome.replied_on, key("abandoned")),
-                            case_id: case_id.clone()
-                        }),
-                        "outcome"
-                    );
-                }
+            } else if let Some(outcome) = &record.outcome
+                && outcome.code == OutcomeCode::OtherCorrectionOverdue
+            {
+                call!(
+                    validation.record_abandonment(pb::RecordAbandonmentRequest {
+                        context: ctx(outcome.replied_on, key("abandoned")),
+                        case_id: case_id.clone()
+                    }),
+                    "outcome"
+                );
             }
         }
         None => {
