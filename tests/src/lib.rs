@@ -25,6 +25,8 @@ pub enum Backend {
 pub struct Service {
     pub name: &'static str,
     pub port: u16,
+    /// The admin HTTP port (`--admin-listen`), when the system was started with admin ports.
+    pub admin_port: Option<u16>,
     pub database_url: String,
     child: Option<Child>,
     log: PathBuf,
@@ -39,6 +41,16 @@ pub struct System {
 
 impl System {
     pub async fn start(backend: Backend) -> anyhow::Result<System> {
+        Self::start_with(backend, false).await
+    }
+
+    /// Like [`System::start`], every service also serving its admin endpoints (`/livez`,
+    /// `/readyz`, `/metrics`) on a free port: see [`System::admin_port`].
+    pub async fn start_with_admin(backend: Backend) -> anyhow::Result<System> {
+        Self::start_with(backend, true).await
+    }
+
+    async fn start_with(backend: Backend, admin: bool) -> anyhow::Result<System> {
         let nats = NatsServer::start()?;
         let dir = tempfile::tempdir()?;
         let mut databases = Vec::new();
@@ -59,6 +71,7 @@ impl System {
             services.push(Service {
                 name,
                 port: free_port(),
+                admin_port: admin.then(free_port),
                 database_url,
                 child: None,
                 log: dir.path().join(format!("{name}.log")),
@@ -75,6 +88,14 @@ impl System {
         }
         system.wait_healthy(Duration::from_secs(60))?;
         Ok(system)
+    }
+
+    /// The admin HTTP port of service `name` (the system must have been started with admin
+    /// ports).
+    pub fn admin_port(&self, name: &str) -> u16 {
+        self.services[self.index(name)]
+            .admin_port
+            .expect("system started with admin ports")
     }
 
     fn index(&self, name: &str) -> usize {
@@ -95,6 +116,10 @@ impl System {
             .create(true)
             .append(true)
             .open(&s.log)?;
+        let admin: Vec<String> = s
+            .admin_port
+            .map(|port| vec!["--admin-listen".into(), format!("127.0.0.1:{port}")])
+            .unwrap_or_default();
         let child = Command::new(binary(&format!("ogi-{}", s.name)))
             .args([
                 "--listen",
@@ -104,6 +129,7 @@ impl System {
                 "--nats-url",
                 &nats_url,
             ])
+            .args(admin)
             .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())

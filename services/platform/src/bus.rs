@@ -6,9 +6,11 @@
 //!   JetStream drops a duplicate publish inside its duplicate window;
 //! - [`run_consumer`] drives a durable pull consumer: each event is applied in one transaction
 //!   with an inbox row of its id, so a redelivery is a no-op, and acknowledged after commit.
+//!
+//! Both count what they do in [`metrics::global`].
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
 use futures::StreamExt;
@@ -21,6 +23,7 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::events::{self, Producer};
+use crate::metrics;
 use crate::store::entities::{inbox, outbox};
 
 /// How long JetStream remembers message ids to drop duplicates.
@@ -151,6 +154,7 @@ impl OutboxRelay {
                 .filter(outbox::Column::Seq.is_in(seqs))
                 .exec(&self.db)
                 .await?;
+            metrics::global().outbox_published(rows.len() as u64);
             total += rows.len();
         }
     }
@@ -284,6 +288,7 @@ pub async fn run_consumer(
             },
         )
         .await?;
+    let counted = metrics::global().consumer(&spec.durable);
     while !cancel.is_cancelled() {
         let mut messages = match consumer.messages().await {
             Ok(m) => m,
@@ -308,6 +313,7 @@ pub async fn run_consumer(
                     break;
                 }
             };
+            let received = Instant::now();
             let outcome = match events::decode(&message.payload) {
                 Ok(event) => match apply_once(&db, &spec.durable, handler.as_ref(), &event).await {
                     Ok(delivery) => delivery,
@@ -338,6 +344,7 @@ pub async fn run_consumer(
                 // The effect is committed; a redelivery will be a no-op.
                 tracing::warn!(%error, "acknowledgement failed");
             }
+            counted.record(outcome, received.elapsed());
         }
     }
     Ok(())

@@ -16,6 +16,9 @@ pub struct ServiceArgs {
     /// gRPC listen address.
     #[arg(long, env = "OGI_LISTEN")]
     pub listen: Option<SocketAddr>,
+    /// Admin HTTP address (/livez, /readyz, /metrics); off when unset.
+    #[arg(long, env = "OGI_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
     /// Database URL (sqlite://FILE?mode=rwc or postgres://…).
     #[arg(long, env = "OGI_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -42,6 +45,7 @@ impl ServiceArgs {
             self.config.as_deref(),
             Overrides {
                 listen: self.listen,
+                admin_listen: self.admin_listen,
                 database_url: self.database_url,
                 nats_url: self.nats_url,
                 calendar_file: self.calendar_file,

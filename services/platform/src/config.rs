@@ -15,6 +15,8 @@ use ogi_core::deadline::DeadlinePolicy;
 pub struct ServiceConfig {
     /// gRPC listen address.
     pub listen: SocketAddr,
+    /// Admin HTTP address (`/livez`, `/readyz`, `/metrics`); no admin server when unset.
+    pub admin_listen: Option<SocketAddr>,
     /// Database URL: `sqlite://file?mode=rwc` or `postgres://…`.
     pub database_url: String,
     /// NATS URL.
@@ -74,6 +76,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            admin_listen: None,
             database_url: "sqlite://ogi.db?mode=rwc".into(),
             nats_url: "nats://127.0.0.1:4222".into(),
             stream_replicas: 1,
@@ -91,6 +94,7 @@ impl Default for ServiceConfig {
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
     pub listen: Option<SocketAddr>,
+    pub admin_listen: Option<SocketAddr>,
     pub database_url: Option<String>,
     pub nats_url: Option<String>,
     pub calendar_file: Option<PathBuf>,
@@ -150,6 +154,9 @@ impl ServiceConfig {
         };
         if let Some(v) = overrides.listen {
             config.listen = v;
+        }
+        if let Some(v) = overrides.admin_listen {
+            config.admin_listen = Some(v);
         }
         if let Some(v) = overrides.database_url {
             config.database_url = v;
@@ -241,6 +248,23 @@ mod tests {
             c.deadlines.reply_days, 20,
             "unset policy fields keep their defaults"
         );
+    }
+
+    #[test]
+    fn admin_listen_is_off_unless_configured() {
+        assert_eq!(ServiceConfig::default().admin_listen, None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("approval.toml");
+        std::fs::write(&file, "admin_listen = \"0.0.0.0:9464\"\n").unwrap();
+        let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
+            .unwrap();
+        assert_eq!(c.admin_listen, Some(([0, 0, 0, 0], 9464).into()));
+        let overrides = Overrides {
+            admin_listen: Some(([127, 0, 0, 1], 9000).into()),
+            ..Default::default()
+        };
+        let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), overrides).unwrap();
+        assert_eq!(c.admin_listen, Some(([127, 0, 0, 1], 9000).into()));
     }
 
     #[test]

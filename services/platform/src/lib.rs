@@ -7,8 +7,11 @@
 //!   and idempotent consumers with an inbox of event ids (收件箱);
 //! - [`events`]: building event envelopes;
 //! - [`shutdown`]: signals and graceful drain;
-//! - [`telemetry`]: tracing setup.
+//! - [`telemetry`]: tracing setup;
+//! - [`metrics`] and [`admin`]: counters in the Prometheus text format, and the admin HTTP
+//!   endpoints (`/livez`, `/readyz`, `/metrics`).
 
+pub mod admin;
 pub mod bus;
 pub mod casefile;
 pub mod cli;
@@ -17,6 +20,7 @@ pub mod convert;
 pub mod error;
 pub mod events;
 pub mod facts;
+pub mod metrics;
 pub mod runtime;
 pub mod shutdown;
 pub mod store;

@@ -5,8 +5,12 @@
 //! Task policy: the relay and every consumer are cancelled by the root token; a consumer that
 //! fails is logged and restarted after a pause; the gRPC server stops taking calls on the
 //! first signal, health turns NOT_SERVING, and in-flight calls get `shutdown_grace_secs`.
+//!
+//! With `admin_listen` set, the admin endpoints ([`crate::admin`]) come up before the
+//! migrations, report ready once the gRPC listener is bound, not ready from the first signal,
+//! and stop after the gRPC server. Every gRPC call is counted ([`crate::metrics`]).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
@@ -14,8 +18,10 @@ use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
+use crate::admin::{self, Admin};
 use crate::bus::{self, ConsumerSpec, EventHandler, OutboxRelay};
 use crate::config::ServiceConfig;
+use crate::metrics;
 use crate::store::{self, ServiceSchema};
 
 /// What a service needs from the platform while it runs.
@@ -27,6 +33,10 @@ pub struct ServiceContext {
     pub outbox: Arc<Notify>,
     pub config: ServiceConfig,
     pub cancel: CancellationToken,
+    /// The admin server, when `admin_listen` is set.
+    pub admin: Option<Admin>,
+    /// The consumers spawned so far (for the pending gauge of `/metrics`).
+    pub(crate) consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
 }
 
 impl ServiceContext {
@@ -43,6 +53,11 @@ pub async fn start(
     config: ServiceConfig,
     cancel: CancellationToken,
 ) -> anyhow::Result<ServiceContext> {
+    // Live during the migrations, ready only once serving.
+    let admin = match config.admin_listen {
+        Some(addr) if !config.migrate_only => Some(Admin::start(addr, cancel.clone()).await?),
+        _ => None,
+    };
     let db = store::open(&config.database_url, schema).await?;
     if config.migrate_only {
         tracing::info!(service, "migrations applied, exiting (migrate-only)");
@@ -53,6 +68,15 @@ pub async fn start(
     let relay = OutboxRelay::new(db.clone(), js.clone());
     let outbox = relay.waker();
     tokio::spawn(relay.run(cancel.clone(), Duration::from_millis(500)));
+    let consumers = Arc::new(Mutex::new(Vec::new()));
+    if let Some(admin) = &admin {
+        admin.attach(admin::Sources {
+            db: db.clone(),
+            js: js.clone(),
+            schema,
+            consumers: Arc::clone(&consumers),
+        });
+    }
     tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
     Ok(ServiceContext {
         db,
@@ -60,11 +84,19 @@ pub async fn start(
         outbox,
         config,
         cancel,
+        admin,
+        consumers,
     })
 }
 
 /// Run a consumer for the life of the service, restarting it after a failure.
 pub fn spawn_consumer(ctx: &ServiceContext, spec: ConsumerSpec, handler: Arc<dyn EventHandler>) {
+    // Its counters read 0 from the start, not from its first delivery.
+    metrics::global().consumer(&spec.durable);
+    ctx.consumers
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(spec.clone());
     let ctx = ctx.clone();
     tokio::spawn(async move {
         while !ctx.cancel.is_cancelled() {
@@ -87,8 +119,21 @@ pub fn spawn_consumer(ctx: &ServiceContext, spec: ConsumerSpec, handler: Arc<dyn
     });
 }
 
-/// Serve `routes` with gRPC health (per service name) and reflection until cancelled.
+/// Serve `routes` with gRPC health (per service name) and reflection until cancelled, counting
+/// every call; then stop the admin server.
 pub async fn serve(
+    ctx: &ServiceContext,
+    service_names: &[&'static str],
+    routes: Routes,
+) -> anyhow::Result<()> {
+    let served = serve_grpc(ctx, service_names, routes).await;
+    if let Some(admin) = &ctx.admin {
+        admin.shutdown().await;
+    }
+    served
+}
+
+async fn serve_grpc(
     ctx: &ServiceContext,
     service_names: &[&'static str],
     routes: Routes,
@@ -114,9 +159,25 @@ pub async fn serve(
         .add_service(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha);
+    // The method label of the request metrics: the paths the protos name, nothing else.
+    let known_methods = Arc::new(metrics::grpc_methods(&[
+        ogi_proto::FILE_DESCRIPTOR_SET,
+        tonic_health::pb::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1::FILE_DESCRIPTOR_SET,
+        tonic_reflection::pb::v1alpha::FILE_DESCRIPTOR_SET,
+    ]));
+    // Count every call, unknown paths included (the fallback is inside the router). The layer
+    // goes on the router rather than `Server::builder().layer`: axum's middleware takes axum
+    // bodies, which the router converts to.
+    let routes = Routes::from(routes.into_axum_router().layer(
+        axum::middleware::from_fn_with_state(known_methods, metrics::track_grpc),
+    ));
     let listener = tokio::net::TcpListener::bind(ctx.config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "grpc listening");
+    if let Some(admin) = &ctx.admin {
+        admin.set_ready();
+    }
     let cancel = ctx.cancel.clone();
     let names: Vec<&'static str> = service_names.to_vec();
     let grace = Duration::from_secs(ctx.config.shutdown_grace_secs);
