@@ -66,3 +66,46 @@ pub fn load_calendar(config: &ServiceConfig) -> anyhow::Result<ogi_core::calenda
     }
     Ok(calendar)
 }
+
+/// What a service binary is: its name, one line of help, and its default gRPC port.
+pub struct ServiceBinary {
+    pub name: &'static str,
+    pub about: &'static str,
+    pub port: u16,
+}
+
+impl ServiceBinary {
+    /// The defaults of this service: its port on loopback and a SQLite file named after it.
+    pub fn defaults(&self) -> ServiceConfig {
+        ServiceConfig {
+            listen: ([127, 0, 0, 1], self.port).into(),
+            database_url: format!(
+                "sqlite://{}.db?mode=rwc",
+                self.name.trim_start_matches("ogi-")
+            ),
+            ..Default::default()
+        }
+    }
+
+    /// Parse the command line (flags and environment) into a validated configuration, and set
+    /// up logging. A bad configuration is reported and the process exits with status 2.
+    pub fn configure(&self) -> ServiceConfig {
+        use clap::{CommandFactory, FromArgMatches};
+        let command = ServiceArgs::command()
+            .name(self.name)
+            .about(self.about)
+            .version(env!("CARGO_PKG_VERSION"));
+        let matches = command.get_matches();
+        let args = ServiceArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        match args.resolve(self.defaults()) {
+            Ok(config) => {
+                crate::telemetry::init(config.log_json);
+                config
+            }
+            Err(error) => {
+                eprintln!("{}：配置错误：{error}", self.name);
+                std::process::exit(2);
+            }
+        }
+    }
+}

@@ -1,5 +1,11 @@
 use clap::Parser;
-use ogi_platform::{cli::ServiceArgs, config::ServiceConfig};
+use ogi_platform::cli::{ServiceArgs, ServiceBinary};
+
+const BINARY: ServiceBinary = ServiceBinary {
+    name: "ogi-reporting",
+    about: "ogi 年度报告服务：由案件事件生成政府信息公开工作年度报告。",
+    port: 50055,
+};
 
 /// ogi 年度报告服务：由案件事件生成政府信息公开工作年度报告。
 #[derive(Parser)]
@@ -15,12 +21,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let defaults = ServiceConfig {
-        listen: ([127, 0, 0, 1], 50055).into(),
-        database_url: "sqlite://reporting.db?mode=rwc".into(),
-        ..Default::default()
-    };
-    let config = args.service.resolve(defaults)?;
+    let config = args.service.resolve(BINARY.defaults())?;
     ogi_platform::telemetry::init(config.log_json);
     ogi_reporting::run(config, args.rebuild).await
 }

@@ -200,7 +200,7 @@ impl std::fmt::Debug for NatsServer {
 }
 
 /// True if a connection to `addr` succeeds and the first line is `INFO {..}`.
-fn greets(addr: SocketAddr) -> bool {
+pub(crate) fn greets(addr: SocketAddr) -> bool {
     let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(200)) else {
         return false;
     };
@@ -215,7 +215,7 @@ fn greets(addr: SocketAddr) -> bool {
         && line.starts_with("INFO ")
 }
 
-fn read_from(path: &Path, offset: u64) -> String {
+pub(crate) fn read_from(path: &Path, offset: u64) -> String {
     let mut text = String::new();
     if let Ok(mut file) = File::open(path)
         && file.seek(SeekFrom::Start(offset)).is_ok()
@@ -229,7 +229,7 @@ const HINT: &str = "run `make tools` (it installs nats-server into .tools/bin) \
                     or set OGI_NATS_SERVER to a nats-server >= 2.10";
 
 /// The nats-server binary to use, looked up and version-checked once.
-fn nats_server_binary() -> anyhow::Result<PathBuf> {
+pub(crate) fn nats_server_binary() -> anyhow::Result<PathBuf> {
     static FOUND: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     FOUND
         .get_or_init(|| find_nats_server().map_err(|err| format!("{err:#}")))

@@ -1,23 +1,12 @@
-use clap::Parser;
-use ogi_platform::{cli::ServiceArgs, config::ServiceConfig};
+use ogi_platform::cli::ServiceBinary;
 
-/// ogi 审核服务：完整性审查、身份校验、筛查提示与补正流程。
-#[derive(Parser)]
-#[command(name = "ogi-validation", version)]
-struct Args {
-    #[command(flatten)]
-    service: ServiceArgs,
-}
+const BINARY: ServiceBinary = ServiceBinary {
+    name: "ogi-validation",
+    about: "ogi 审核服务：完整性审查、身份校验、筛查提示与补正流程。",
+    port: 50052,
+};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let defaults = ServiceConfig {
-        listen: ([127, 0, 0, 1], 50052).into(),
-        database_url: "sqlite://validation.db?mode=rwc".into(),
-        ..Default::default()
-    };
-    let config = args.service.resolve(defaults)?;
-    ogi_platform::telemetry::init(config.log_json);
-    ogi_validation::run(config).await
+    ogi_validation::run(BINARY.configure()).await
 }
