@@ -118,7 +118,7 @@ fn index<'a>(file: &'a ApprovalFile, deadline: &ReplyDeadline) -> Index<'a> {
 /// The event payloads of the domain events a command produced.
 fn payloads(
     file: &ApprovalFile,
-    case_id: &str,
+    clock: (&WorkCalendar, &ServiceConfig),
     events: &[CaseEvent],
     extension_note: (&str, &str),
     new_due: Option<NaiveDate>,
@@ -130,7 +130,14 @@ fn payloads(
                 Payload::ConsultationStarted(pb::ConsultationStarted {
                     kind: kind.code().into(),
                     party: String::new(),
-                    reply_due_on: on.to_string(),
+                    // The consulted party answers within 15 working days (Art. 32, 34).
+                    reply_due_on: deadline::consultation_reply_due(
+                        clock.0,
+                        &clock.1.deadlines,
+                        *on,
+                    )
+                    .date
+                    .to_string(),
                 })
             }
             CaseEvent::ConsultationReplied { kind, .. } => {
@@ -211,7 +218,6 @@ fn payloads(
             | CaseEvent::Corrected { .. }
             | CaseEvent::Served { .. } => continue,
         };
-        let _ = case_id;
         out.push((e.date(), payload));
     }
     out
@@ -367,7 +373,13 @@ impl EventHandler for OnPipelineEvent {
                     agency: file.facts.agency.clone(),
                     actor: "system".into(),
                 };
-                for (d, p) in payloads(&file, &event.case_id, &produced, ("", ""), None) {
+                for (d, p) in payloads(
+                    &file,
+                    (&self.calendar, &self.config),
+                    &produced,
+                    ("", ""),
+                    None,
+                ) {
                     bus::append_outbox(txn, &events::envelope(&ectx, d, file.case.version(), p))
                         .await?;
                 }
@@ -495,7 +507,13 @@ impl Approval {
             agency: file.facts.agency.clone(),
             actor,
         };
-        for (d, p) in payloads(&file, case_id, &produced, (&note.0, &note.1), dl.due_on) {
+        for (d, p) in payloads(
+            &file,
+            (&self.calendar, &self.ctx.config),
+            &produced,
+            (&note.0, &note.1),
+            dl.due_on,
+        ) {
             bus::append_outbox(&txn, &events::envelope(&ectx, d, file.case.version(), p)).await?;
         }
         convert::command_applied(&txn, &command_id).await?;

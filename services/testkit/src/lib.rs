@@ -2,6 +2,8 @@
 //!
 //! - [`NatsServer`]: a private `nats-server` with JetStream on a free port and
 //!   its own store directory, killed and cleaned up on drop.
+//! - [`NatsCluster`]: n routed nats-servers with clustered JetStream (`node0`…), for
+//!   failover tests: kill and restart single nodes.
 //! - [`PgDatabase`]: a fresh PostgreSQL database per test, dropped on drop.
 //! - [`poll_until`]: wait for a condition with a deadline instead of sleeping.
 //! - [`workspace_root`], [`free_port`], [`binary`]: small helpers.
@@ -9,6 +11,7 @@
 //! Tests that need PostgreSQL or nats-server fail (they do not skip) when the
 //! service or binary is missing: run `make tools` and see the Makefile.
 
+mod cluster;
 mod nats;
 mod pg;
 
@@ -18,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+pub use cluster::NatsCluster;
 pub use nats::NatsServer;
 pub use pg::{PgDatabase, pg_admin_url};
 
