@@ -29,10 +29,10 @@ pub struct ServiceArgs {
     #[arg(long, env = "OGI_CALENDAR_FILE")]
     pub calendar_file: Option<PathBuf>,
     /// Log JSON lines.
-    #[arg(long, env = "OGI_LOG_JSON")]
+    #[arg(long, env = "OGI_LOG_JSON", value_parser = clap::builder::BoolishValueParser::new())]
     pub log_json: Option<bool>,
     /// Apply the database migrations and exit (the migration Job of a release).
-    #[arg(long, env = "OGI_MIGRATE_ONLY")]
+    #[arg(long, env = "OGI_MIGRATE_ONLY", value_parser = clap::builder::BoolishValueParser::new())]
     pub migrate_only: bool,
 }
 
