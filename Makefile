@@ -41,7 +41,7 @@ run: tools build ## Start a local dev instance in DATA_DIR, loading the fixture 
 # Binaries are built first so that tests of one crate can run another
 # crate's binary (ogi_testkit::binary). RUST_TEST_THREADS is unset: tests
 # must pass when run in parallel.
-test: tools ## Run every test of the workspace (needs PostgreSQL on 127.0.0.1:5432)
+test: tools deploy-check ## Run every test of the workspace (needs PostgreSQL on 127.0.0.1:5432)
 	$(WITH_NATS) unset RUST_TEST_THREADS; \
 	  echo "using nats-server $$OGI_NATS_SERVER"; \
 	  $(CARGO) build --workspace --bins; \
@@ -60,3 +60,11 @@ bench: tools ## Benchmark the pipeline on PostgreSQL (OGI_BENCH_CASES=2000) besi
 
 clean-data: ## Delete the dev instance data directory DATA_DIR
 	rm -rf -- $(DATA_DIR)
+
+# Offline check of deploy/ (kustomize overlays rendered and validated against
+# strict Kubernetes and CloudNativePG schemas, ogi's own rules, checkov on the
+# manifests and the Dockerfile). Installs its pinned tools into
+# TOOLS_DIR/deploy on first use (2-3 minutes), then runs offline in ~30 s.
+.PHONY: deploy-check
+deploy-check: ## Validate deploy/ offline: kustomize overlays, strict schemas, checkov
+	scripts/check-deploy.sh

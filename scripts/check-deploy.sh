@@ -10,7 +10,10 @@
 #      CloudNativePG Cluster/ScheduledBackup against the CRD schemas vendored
 #      in deploy/schemas/; then ogi's own rules (deploy/check/validate.py) and
 #      the NATS Helm values;
-#   3. runs checkov on the rendered manifests and on deploy/Dockerfile; every
+#   3. checks that the image (Dockerfile OGI_BINARIES) and the manifests
+#      (kustomize/base/services) cover exactly the workspace's binaries
+#      (cargo metadata --offline --no-deps), and the shell scripts' syntax;
+#   4. runs checkov on the rendered manifests and on deploy/Dockerfile; every
 #      skipped check is justified in a checkov.io/skipN annotation (manifests)
 #      or a checkov:skip comment (Dockerfile).
 #
@@ -148,6 +151,9 @@ else
     status=1
 fi
 
+# The recovery example of deploy/README.md (备份与恢复).
+extra_args+=(--schema-only "restore-example=$deploy/postgres/restore/cluster-restore.yaml")
+
 echo "== validate (strict schemas, ogi rules, NATS values)"
 version_args=()
 for v in "${K8S_VERSIONS[@]}"; do version_args+=(--k8s-version "$v"); done
@@ -155,6 +161,33 @@ for v in "${K8S_VERSIONS[@]}"; do version_args+=(--k8s-version "$v"); done
     --schemas "$deploy/schemas" "${overlay_args[@]}" "${extra_args[@]}" \
     --nats-values "$deploy/nats/values.yaml" --nats-values "$deploy/nats/values-dev.yaml" \
     || status=1
+
+echo "== image contents (workspace binaries vs deploy/Dockerfile and the manifests)"
+# Every binary of the workspace goes into the image, and every ogi-<service>
+# binary has its manifests (and the other way round).
+if command -v cargo >/dev/null 2>&1; then
+    cargo metadata --no-deps --offline --format-version 1 --manifest-path "$repo_root/Cargo.toml" \
+        | "$tools/venv/bin/python" -c '
+import json, re, sys
+from pathlib import Path
+deploy = Path(sys.argv[1])
+meta = json.load(sys.stdin)
+bins = sorted(t["name"] for p in meta["packages"] for t in p["targets"] if "bin" in t["kind"])
+m = re.search(r"^ARG OGI_BINARIES=\"([^\"]*)\"", (deploy / "Dockerfile").read_text(), re.M)
+image = sorted(m.group(1).split()) if m else []
+manifests = sorted("ogi-" + f.stem for f in (deploy / "kustomize/base/services").glob("*.yaml"))
+services = sorted(b for b in bins if b.startswith("ogi-"))
+ok = True
+if image != bins:
+    print(f"FAIL Dockerfile OGI_BINARIES {image} != workspace binaries {bins}"); ok = False
+if manifests != services:
+    print(f"FAIL service manifests {manifests} != service binaries {services}"); ok = False
+print("workspace binaries:", " ".join(bins), "- in the image and the manifests" if ok else "")
+sys.exit(0 if ok else 1)
+' "$deploy" || status=1
+else
+    log "cargo not found: image contents not checked"
+fi
 
 echo "== shell syntax"
 for f in "$deploy"/postgres/*.sh "$deploy"/schemas/*.sh; do

@@ -54,7 +54,7 @@ ADMIN_PORT = 9090
 RUN_AS_USER = 10001
 # Keys ogi's ServiceConfig accepts (serde deny_unknown_fields).
 CONFIG_KEYS = {
-    "listen", "database_url", "nats_url", "stream_replicas", "calendar_file",
+    "listen", "admin_listen", "database_url", "nats_url", "stream_replicas", "calendar_file",
     "shutdown_grace_secs", "log_json", "deadlines", "agencies",
 }
 CRD_SCHEMAS = {
@@ -252,7 +252,7 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
         rep.check(sorted(deny["spec"].get("policyTypes", [])) == ["Egress", "Ingress"]
                   and not deny["spec"].get("ingress") and not deny["spec"].get("egress"),
                   overlay, "ogi-default-deny must deny both directions")
-    for name in ("ogi-allow-dns", "ogi-allow-nats", "ogi-allow-postgres"):
+    for name in ("ogi-allow-dns", "ogi-allow-nats", "ogi-allow-postgres", "ogi-allow-grpc-between-services"):
         rep.check(name in netpols, overlay, f"NetworkPolicy {name} missing")
 
     cluster = next(iter(clusters.values()), None)
@@ -280,6 +280,8 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
         rep.check(c.get("command") == [f"/usr/local/bin/ogi-{svc}"], where, "command must be the service binary")
         env = env_map(c)
         rep.check(env.get("OGI_LISTEN", {}).get("value") == f"0.0.0.0:{port}", where, f"OGI_LISTEN must be 0.0.0.0:{port}")
+        rep.check(env.get("OGI_ADMIN_LISTEN", {}).get("value") == f"0.0.0.0:{ADMIN_PORT}", where,
+                  f"OGI_ADMIN_LISTEN must be 0.0.0.0:{ADMIN_PORT} (the admin port the Service and Prometheus use)")
         secret_ref = env.get("OGI_DATABASE_URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
         rep.check(secret_ref == {"name": f"ogi-pg-{svc}", "key": "uri"}, where,
                   f"OGI_DATABASE_URL must come from Secret ogi-pg-{svc} key uri")
@@ -340,6 +342,7 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
             (jc,) = jpod["spec"]["containers"]
             jenv = env_map(jc)
             rep.check(jenv.get("OGI_MIGRATE_ONLY", {}).get("value") == "true", jw, "OGI_MIGRATE_ONLY must be \"true\"")
+            rep.check("OGI_ADMIN_LISTEN" not in jenv, jw, "the Job serves no admin port")
             rep.check(jc.get("image") == c.get("image") and jc.get("command") == c.get("command"), jw,
                       "the Job must run the same image and binary as the Deployment")
             rep.check(jenv.get("OGI_DATABASE_URL") == env.get("OGI_DATABASE_URL"), jw, "the Job must use the service's database")

@@ -47,9 +47,11 @@ fn main() {
     println!("{}", serde_json::to_string(&crd).unwrap());
 }
 RS
-(cd "$work" && cargo build --quiet --release)
+# CARGO_TARGET_DIR, when set, is reused (faster on a second run).
+target="${CARGO_TARGET_DIR:-$work/target}"
+(cd "$work" && CARGO_TARGET_DIR="$target" cargo build --quiet --release)
 for kind in cluster scheduledbackup; do
-    "$work/target/release/cnpg-schema" "$kind" >"$work/$kind.json"
+    "$target/release/cnpg-schema" "$kind" >"$work/$kind.json"
     python3 - "$work/$kind.json" "$here/postgresql.cnpg.io_${kind}_v1.json" "$version" <<'PY'
 import json, sys
 src, dst, version = sys.argv[1:4]
