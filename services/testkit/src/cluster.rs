@@ -444,7 +444,6 @@ async fn probe_replicated_stream(
 
     let started = Instant::now();
     let mut pause = Duration::from_millis(20);
-    let mut last_error = String::new();
     loop {
         let attempt = async {
             let client = async_nats::ConnectOptions::new()
@@ -465,10 +464,10 @@ async fn probe_replicated_stream(
             js.delete_stream(PROBE_STREAM).await?;
             anyhow::Ok(())
         };
-        match attempt.await {
+        let last_error = match attempt.await {
             Ok(()) => return Ok(()),
-            Err(err) => last_error = format!("{err:#}"),
-        }
+            Err(err) => format!("{err:#}"),
+        };
         if started.elapsed() >= deadline {
             bail!(
                 "the cluster did not accept a stream with {replicas} replicas within {deadline:?}: {last_error}"
@@ -476,5 +475,105 @@ async fn probe_replicated_stream(
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(250));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_nats::jetstream::{self, stream};
+
+    use super::NatsCluster;
+    use crate::poll_until;
+
+    #[test]
+    fn needs_a_node() {
+        assert!(NatsCluster::start(0).is_err());
+    }
+
+    /// The stream leader dies: publishing goes on on the two survivors, and the restarted node
+    /// catches up.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_killed_leader_fails_over_and_rejoins() {
+        let mut cluster = NatsCluster::start(3).unwrap();
+        assert_eq!(cluster.len(), 3);
+        assert_eq!(cluster.urls().split(',').count(), 3);
+        assert_eq!(cluster.index_of("node2"), Some(2));
+        let urls: Vec<String> = cluster.urls().split(',').map(str::to_owned).collect();
+        let js = jetstream::new(async_nats::connect(urls).await.unwrap());
+        let mut stream = js
+            .create_stream(stream::Config {
+                name: "T".into(),
+                subjects: vec!["t.>".into()],
+                num_replicas: 3,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        for _ in 0..10 {
+            js.publish("t.x", "x".into()).await.unwrap().await.unwrap();
+        }
+        let leader = stream
+            .info()
+            .await
+            .unwrap()
+            .cluster
+            .clone()
+            .unwrap()
+            .leader
+            .unwrap();
+        let victim = cluster.index_of(&leader).unwrap();
+        cluster.kill(victim);
+        assert!(!cluster.is_running(victim));
+
+        // A publish that timed out may still have been stored: give each one an id, so a
+        // retry is dropped as a duplicate.
+        for i in 0..10 {
+            poll_until(
+                Duration::from_secs(30),
+                "a publish after the leader died",
+                || {
+                    let js = js.clone();
+                    async move {
+                        let mut headers = async_nats::HeaderMap::new();
+                        headers.insert(
+                            async_nats::header::NATS_MESSAGE_ID,
+                            format!("m{i}").as_str(),
+                        );
+                        js.publish_with_headers("t.x", headers, "y".into())
+                            .await
+                            .ok()?
+                            .await
+                            .ok()
+                    }
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let info = stream.info().await.unwrap().clone();
+        assert_eq!(info.state.messages, 20);
+        let new_leader = info.cluster.unwrap().leader.unwrap();
+        assert_ne!(new_leader, leader);
+
+        cluster.restart(victim).unwrap();
+        assert!(cluster.is_running(victim));
+        let caught_up = poll_until(Duration::from_secs(30), "the restarted replica", || {
+            let stream = js.get_stream("T");
+            let name = leader.clone();
+            async move {
+                let info = stream.await.ok()?.info().await.ok()?.clone();
+                let replicas = info.cluster?.replicas;
+                replicas
+                    .iter()
+                    .find(|peer| peer.name == name)
+                    .filter(|peer| peer.current && !peer.offline)
+                    .map(|_| replicas.len())
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(caught_up, 2, "a leader and two followers");
     }
 }

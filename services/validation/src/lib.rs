@@ -20,9 +20,13 @@ use ogi_platform::error::ServiceError;
 use ogi_platform::events::{self, EventContext, Producer};
 use ogi_platform::facts::CaseFacts;
 use ogi_platform::runtime::{self, ServiceContext};
-use ogi_platform::store::{ServiceSchema, entities::case_files};
+use ogi_platform::store::{
+    ServiceSchema,
+    entities::{applicant_cases, case_files},
+};
 use ogi_proto::v1::{self as pb, event_envelope::Payload, validation_service_server as server};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
@@ -177,10 +181,20 @@ async fn same_applicant<C: ConnectionTrait>(
     key: &str,
     except: &str,
 ) -> Result<Vec<(String, ValidationFile)>, sea_orm::DbErr> {
+    let ids: Vec<String> = applicant_cases::Entity::find()
+        .filter(applicant_cases::Column::Agency.eq(agency))
+        .filter(applicant_cases::Column::ApplicantKey.eq(key))
+        .filter(applicant_cases::Column::CaseId.ne(except))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.case_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
     let rows = case_files::Entity::find()
-        .filter(case_files::Column::Agency.eq(agency))
-        .filter(case_files::Column::State.contains(format!("\"applicant_key\":\"{key}\"")))
-        .filter(case_files::Column::CaseId.ne(except))
+        .filter(case_files::Column::CaseId.is_in(ids))
         .all(db)
         .await?;
     Ok(rows
@@ -243,6 +257,22 @@ impl EventHandler for OnReceived {
         file.completeness_problems = completeness(&facts);
         file.suggestions = screen(&facts, &others);
         file.facts = facts;
+        applicant_cases::Entity::insert(applicant_cases::ActiveModel {
+            agency: Set(file.facts.agency.clone()),
+            applicant_key: Set(received.applicant_key.clone()),
+            case_id: Set(event.case_id.clone()),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                applicant_cases::Column::Agency,
+                applicant_cases::Column::ApplicantKey,
+                applicant_cases::Column::CaseId,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
         match casefile::save(txn, &event.case_id, index(&file), &file, read_version).await {
             Ok(_) => Ok(()),
             Err(e) => Err(HandlerError::Retry(e.to_string())),

@@ -185,3 +185,24 @@ pub mod report_entries {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// Validation's index of each applicant's cases at an agency.
+pub mod applicant_cases {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applicant_cases")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub applicant_key: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -449,6 +449,55 @@ impl MigrationTrait for CreateReportProjections {
     }
 }
 
+#[derive(DeriveIden)]
+enum ApplicantCases {
+    Table,
+    Agency,
+    ApplicantKey,
+    CaseId,
+}
+
+/// Validation: the cases of each applicant at an agency, for duplicate and volume screening
+/// without scanning every case file.
+pub struct CreateApplicantIndex;
+
+impl MigrationName for CreateApplicantIndex {
+    fn name(&self) -> &str {
+        "m0004_applicant_cases"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateApplicantIndex {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(ApplicantCases::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(ApplicantCases::Agency).string().not_null())
+                .col(
+                    ColumnDef::new(ApplicantCases::ApplicantKey)
+                        .string()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(ApplicantCases::CaseId).string().not_null())
+                .primary_key(
+                    Index::create()
+                        .col(ApplicantCases::Agency)
+                        .col(ApplicantCases::ApplicantKey)
+                        .col(ApplicantCases::CaseId),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ApplicantCases::Table).to_owned())
+            .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -469,7 +518,7 @@ migrator!(
 );
 migrator!(
     /// Validation's database: findings and correction state per case.
-    ValidationMigrator, [CreateMessaging, CreateCaseFiles]
+    ValidationMigrator, [CreateMessaging, CreateCaseFiles, CreateApplicantIndex]
 );
 migrator!(
     /// Approval's database: the case file while it is handled.
