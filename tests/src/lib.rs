@@ -1,6 +1,9 @@
 //! A whole ogi system for a test: a private nats-server, the four service binaries on free
 //! ports, each with its own SQLite file or PostgreSQL database, and the `ogi` command pointed at
 //! them. Everything is stopped and removed on drop.
+//!
+//! [`System::start_on`] runs the services on a NATS the test provides (a
+//! [`ogi_testkit::NatsCluster`], say) instead of a private nats-server.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -32,10 +35,57 @@ pub struct Service {
     log: PathBuf,
 }
 
+/// The NATS a system runs on: its own [`NatsServer`] ([`System::start`]) or servers the test
+/// provides ([`System::start_on`]).
+///
+/// Dereferences to the private [`NatsServer`], so `system.nats.restart()` works as before;
+/// that panics on a system started with [`System::start_on`], which has none.
+pub struct Nats {
+    /// The NATS URL, or comma-separated URLs on a system started with [`System::start_on`].
+    pub url: String,
+    server: Option<NatsServer>,
+}
+
+impl Nats {
+    /// The private server, if the system started one.
+    pub fn server(&mut self) -> Option<&mut NatsServer> {
+        self.server.as_mut()
+    }
+
+    /// The URLs, one per server.
+    pub fn urls(&self) -> Vec<&str> {
+        self.url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect()
+    }
+}
+
+impl std::ops::Deref for Nats {
+    type Target = NatsServer;
+
+    fn deref(&self) -> &NatsServer {
+        self.server
+            .as_ref()
+            .expect("this system runs on external NATS (System::start_on): no private server")
+    }
+}
+
+impl std::ops::DerefMut for Nats {
+    fn deref_mut(&mut self) -> &mut NatsServer {
+        self.server
+            .as_mut()
+            .expect("this system runs on external NATS (System::start_on): no private server")
+    }
+}
+
 pub struct System {
-    pub nats: NatsServer,
+    pub nats: Nats,
     pub services: Vec<Service>,
     pub dir: tempfile::TempDir,
+    /// The `--config` file every service gets, on a system started with extra configuration.
+    config: Option<PathBuf>,
     _databases: Vec<PgDatabase>,
 }
 
@@ -50,9 +100,45 @@ impl System {
         Self::start_with(backend, true).await
     }
 
+    /// Like [`System::start`], on NATS servers the test runs (`nats_urls`, comma-separated,
+    /// e.g. [`ogi_testkit::NatsCluster::urls`]) instead of a private nats-server, every service
+    /// reading `extra_config` (TOML, e.g. `stream_replicas = 3`) as its `--config` file.
+    ///
+    /// A service's `--nats-url` takes one URL (async-nats parses it as a single address), so
+    /// the services are spread over the URLs in turn: service `i` gets URL `i mod n`. Each
+    /// learns the other cluster members from its server's INFO and fails over to them. The
+    /// first service starts alone and declares the streams before the others start.
+    pub async fn start_on(
+        backend: Backend,
+        nats_urls: String,
+        extra_config: Option<&str>,
+    ) -> anyhow::Result<System> {
+        let nats = Nats {
+            url: nats_urls,
+            server: None,
+        };
+        anyhow::ensure!(!nats.urls().is_empty(), "no NATS URL given");
+        Self::start_all(backend, false, nats, extra_config).await
+    }
+
     async fn start_with(backend: Backend, admin: bool) -> anyhow::Result<System> {
-        let nats = NatsServer::start()?;
+        let server = NatsServer::start()?;
+        let nats = Nats {
+            url: server.url.clone(),
+            server: Some(server),
+        };
+        Self::start_all(backend, admin, nats, None).await
+    }
+
+    async fn start_all(
+        backend: Backend,
+        admin: bool,
+        nats: Nats,
+        extra_config: Option<&str>,
+    ) -> anyhow::Result<System> {
+        let external = nats.server.is_none();
         let dir = tempfile::tempdir()?;
+        let config = extra_config.map(|text| write(dir.path(), "services.toml", text));
         let mut databases = Vec::new();
         let mut services = Vec::new();
         for name in SERVICES {
@@ -81,13 +167,47 @@ impl System {
             nats,
             services,
             dir,
+            config,
             _databases: databases,
         };
-        for i in 0..system.services.len() {
+        let first = if external {
+            // Clustered JetStream answers only one of several concurrent creates of the same
+            // stream; the other creators' requests time out, and a service whose stream
+            // declaration fails exits at start. So on external NATS (a cluster) the first
+            // service declares the streams alone; the others then find them.
+            system.start_service(0)?;
+            system.wait_streams_declared(0, Duration::from_secs(60))?;
+            1
+        } else {
+            0
+        };
+        for i in first..system.services.len() {
             system.start_service(i)?;
         }
         system.wait_healthy(Duration::from_secs(60))?;
         Ok(system)
+    }
+
+    /// Waits until service `i` has logged that its storage and bus are ready (its streams are
+    /// declared); fails with its log if it exits first.
+    fn wait_streams_declared(&mut self, i: usize, deadline: Duration) -> anyhow::Result<()> {
+        let start = Instant::now();
+        loop {
+            let s = &mut self.services[i];
+            let log = std::fs::read_to_string(&s.log).unwrap_or_default();
+            if log.contains("service storage and bus ready") {
+                return Ok(());
+            }
+            if let Some(child) = s.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                anyhow::bail!("{} exited at start ({status}):\n{log}", s.name);
+            }
+            if start.elapsed() > deadline {
+                anyhow::bail!("{} did not declare its streams:\n{log}", s.name);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// The admin HTTP port of service `name` (the system must have been started with admin
@@ -110,7 +230,12 @@ impl System {
     }
 
     fn start_service_with(&mut self, i: usize, extra: &[&str]) -> anyhow::Result<()> {
-        let nats_url = self.nats.url.clone();
+        let nats_url = self.nats_url_of(i);
+        let config: Vec<String> = self
+            .config
+            .iter()
+            .flat_map(|path| ["--config".to_owned(), path.display().to_string()])
+            .collect();
         let s = &mut self.services[i];
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -130,6 +255,7 @@ impl System {
                 &nats_url,
             ])
             .args(admin)
+            .args(config)
             .args(extra)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
@@ -137,6 +263,24 @@ impl System {
             .spawn()?;
         s.child = Some(child);
         Ok(())
+    }
+
+    /// The one NATS URL service `i` is given: the URLs in turn.
+    fn nats_url_of(&self, i: usize) -> String {
+        let urls = self.nats.urls();
+        urls[i % urls.len()].to_owned()
+    }
+
+    /// The `--nats-url` service `name` runs with.
+    pub fn nats_url(&self, name: &str) -> String {
+        self.nats_url_of(self.index(name))
+    }
+
+    /// A JetStream context on the system's NATS, connected to any of its URLs (so it works
+    /// while one node of a cluster is down).
+    pub async fn jetstream(&self) -> anyhow::Result<async_nats::jetstream::Context> {
+        let client = async_nats::connect(self.nats.urls()).await?;
+        Ok(async_nats::jetstream::new(client))
     }
 
     /// SIGKILL a service (no drain at all).
@@ -246,8 +390,7 @@ impl System {
 
     /// Messages on a subject in its stream, counted by the server.
     pub async fn count_subject(&self, stream: &str, subject: &str) -> anyhow::Result<u64> {
-        let client = async_nats::connect(&self.nats.url).await?;
-        let js = async_nats::jetstream::new(client);
+        let js = self.jetstream().await?;
         let stream = js.get_stream(stream).await?;
         let info = stream.info_with_subjects(subject).await?;
         use futures::StreamExt;

@@ -29,12 +29,18 @@ use crate::store::entities::{inbox, outbox};
 /// How long JetStream remembers message ids to drop duplicates.
 pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(2 * 60 * 60);
 
-/// Connect to NATS and return the JetStream context.
+/// Connect to NATS and return the JetStream context. `url` may list several servers of a
+/// cluster, comma-separated; the client also learns the others from the server.
 pub async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
+    let servers = url
+        .split(',')
+        .map(|u| u.trim().parse::<async_nats::ServerAddr>())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| anyhow::anyhow!("nats url {url}: {e}"))?;
     let client = async_nats::ConnectOptions::new()
         .name("ogi")
         .retry_on_initial_connect()
-        .connect(url)
+        .connect(servers)
         .await?;
     Ok(jetstream::new(client))
 }
@@ -43,16 +49,29 @@ pub async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
 /// and 3 on a cluster.
 pub async fn ensure_streams(js: &jetstream::Context, replicas: usize) -> anyhow::Result<()> {
     for producer in Producer::ALL {
-        js.get_or_create_stream(stream::Config {
+        let config = stream::Config {
             name: producer.stream(),
             subjects: vec![producer.subjects()],
             storage: stream::StorageType::File,
             duplicate_window: DUPLICATE_WINDOW,
             num_replicas: replicas,
             ..Default::default()
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("declare stream {}: {e}", producer.stream()))?;
+        };
+        // Several services creating the same replicated stream at once on a fresh cluster get
+        // request timeouts while the cluster places it: try again for a while.
+        let started = std::time::Instant::now();
+        let mut pause = Duration::from_millis(100);
+        loop {
+            match js.get_or_create_stream(config.clone()).await {
+                Ok(_) => break,
+                Err(error) if started.elapsed() < Duration::from_secs(60) => {
+                    tracing::warn!(stream = %producer.stream(), %error, "declare stream failed, retrying");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+                Err(error) => anyhow::bail!("declare stream {}: {error}", producer.stream()),
+            }
+        }
     }
     Ok(())
 }
