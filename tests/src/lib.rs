@@ -388,6 +388,25 @@ impl System {
             .expect("spawn ogi")
     }
 
+    /// Poll a subject's count until it reaches `expected` or `deadline` passes; the last count.
+    /// A count above `expected` returns at once (something was applied twice).
+    pub async fn wait_for_count(
+        &self,
+        stream: &str,
+        subject: &str,
+        expected: u64,
+        deadline: Duration,
+    ) -> u64 {
+        let start = Instant::now();
+        loop {
+            let n = self.count_subject(stream, subject).await.unwrap_or(0);
+            if n >= expected || start.elapsed() > deadline {
+                return n;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Messages on a subject in its stream, counted by the server.
     pub async fn count_subject(&self, stream: &str, subject: &str) -> anyhow::Result<u64> {
         let js = self.jetstream().await?;

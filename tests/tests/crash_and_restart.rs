@@ -37,18 +37,15 @@ async fn kill_in_the_middle(backend: Backend, victim: &str) {
         system.logs()
     );
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let served = system
-            .count_subject("OGI_PUBLISHING", "ogi.publishing.reply.served")
-            .await
-            .unwrap();
-        if served >= 168 || Instant::now() > deadline {
-            assert_eq!(served, 168, "every case served exactly once");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let served = system
+        .wait_for_count(
+            "OGI_PUBLISHING",
+            "ogi.publishing.reply.served",
+            168,
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(served, 168, "every case served exactly once");
     for (stream, subject) in [
         ("OGI_INTAKE", "ogi.intake.application.received"),
         ("OGI_VALIDATION", "ogi.validation.application.accepted"),

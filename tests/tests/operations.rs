@@ -204,18 +204,15 @@ async fn admin_endpoints_through_an_import_and_a_drain() {
         stderr(&out),
         system.logs()
     );
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let served = system
-            .count_subject("OGI_PUBLISHING", "ogi.publishing.reply.served")
-            .await
-            .unwrap();
-        if served >= 168 || Instant::now() > deadline {
-            assert_eq!(served, 168, "every case served exactly once");
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let served = system
+        .wait_for_count(
+            "OGI_PUBLISHING",
+            "ogi.publishing.reply.served",
+            168,
+            Duration::from_secs(60),
+        )
+        .await;
+    assert_eq!(served, 168, "every case served exactly once");
 
     // Once approval has taken every reply in, the gauges read on scrape settle: every case
     // closed, nothing pending, nothing left in the outbox.
