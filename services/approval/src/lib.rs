@@ -523,6 +523,23 @@ impl Approval {
     }
 }
 
+impl Approval {
+    /// A handler step that is one domain command on its legal date, with nothing else to record.
+    async fn single(
+        &self,
+        context: &Option<pb::CommandContext>,
+        case_id: &str,
+        make: impl FnOnce(NaiveDate) -> Command,
+    ) -> Reply<pb::CaseFile> {
+        let file = self
+            .command(context, case_id, |_, on, _| {
+                Ok((vec![make(on)], Default::default()))
+            })
+            .await?;
+        Ok(Response::new(file))
+    }
+}
+
 fn consultation_kind(text: &str) -> Result<ConsultationKind, ServiceError> {
     ConsultationKind::ALL
         .iter()
@@ -594,12 +611,11 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, _| {
-                Ok((vec![Command::Consult { on, kind }], Default::default()))
-            })
-            .await?,
-        ))
+        self.single(&req.context, &req.case_id, |on| Command::Consult {
+            on,
+            kind,
+        })
+        .await
     }
 
     async fn record_consultation_reply(
@@ -608,15 +624,10 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, _| {
-                Ok((
-                    vec![Command::ConsultationReplied { on, kind }],
-                    Default::default(),
-                ))
-            })
-            .await?,
-        ))
+        self.single(&req.context, &req.case_id, |on| {
+            Command::ConsultationReplied { on, kind }
+        })
+        .await
     }
 
     async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
@@ -693,12 +704,8 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, _| {
-                Ok((vec![Command::PayFee { on }], Default::default()))
-            })
-            .await?,
-        ))
+        self.single(&req.context, &req.case_id, |on| Command::PayFee { on })
+            .await
     }
 
     async fn draft_decision(
@@ -729,18 +736,12 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, _| {
-                Ok((
-                    vec![Command::Return {
-                        on,
-                        reason: req.reason.clone(),
-                    }],
-                    Default::default(),
-                ))
-            })
-            .await?,
-        ))
+        let reason = req.reason.clone();
+        self.single(&req.context, &req.case_id, |on| Command::Return {
+            on,
+            reason,
+        })
+        .await
     }
 
     async fn approve_decision(
@@ -772,19 +773,12 @@ impl server::ApprovalService for Approval {
         let result: ReviewResult = convert::code("result", &req.result)?;
         let filed_on = convert::date("filed_on", &req.filed_on)?;
         let concluded_on = convert::optional_date("concluded_on", &req.concluded_on)?;
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, _, _| {
-                Ok((
-                    vec![Command::RecordReview {
-                        filed_on,
-                        kind,
-                        result,
-                        concluded_on,
-                    }],
-                    Default::default(),
-                ))
-            })
-            .await?,
-        ))
+        self.single(&req.context, &req.case_id, |_| Command::RecordReview {
+            filed_on,
+            kind,
+            result,
+            concluded_on,
+        })
+        .await
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::StreamExt;
+use ogi_core::case::ConsultationKind;
 use ogi_core::codes::OutcomeCode;
 use ogi_core::fees;
 use ogi_core::records::{self, CaseRecord, HistoryEvent, LineIssue};
@@ -138,6 +139,17 @@ fn issue(line: usize, record: &CaseRecord, field: &str, status: &tonic::Status) 
         field,
         reason,
     }
+}
+
+/// The consultation kind code of a consultation history event.
+fn consulted_party(event: &HistoryEvent) -> String {
+    let kind = match event {
+        HistoryEvent::ThirdPartyConsulted | HistoryEvent::ThirdPartyReplied => {
+            ConsultationKind::ThirdParty
+        }
+        _ => ConsultationKind::OtherAgency,
+    };
+    kind.code().to_string()
 }
 
 /// Replay one record; `Ok(true)` when something was created.
@@ -270,32 +282,24 @@ pub async fn replay(
         match &h.event {
             HistoryEvent::CorrectionRequested { .. } | HistoryEvent::Corrected => {}
             HistoryEvent::ThirdPartyConsulted | HistoryEvent::OtherAgencyConsulted => {
-                let kind = if matches!(h.event, HistoryEvent::ThirdPartyConsulted) {
-                    "third_party"
-                } else {
-                    "other_agency"
-                };
+                let kind = consulted_party(&h.event);
                 call!(
                     approval.start_consultation(pb::StartConsultationRequest {
                         context: ctx(h.on, k),
                         case_id: id,
-                        kind: kind.into(),
+                        kind,
                         party: String::new()
                     }),
                     &field
                 );
             }
             HistoryEvent::ThirdPartyReplied | HistoryEvent::OtherAgencyReplied => {
-                let kind = if matches!(h.event, HistoryEvent::ThirdPartyReplied) {
-                    "third_party"
-                } else {
-                    "other_agency"
-                };
+                let kind = consulted_party(&h.event);
                 call!(
                     approval.record_consultation_reply(pb::RecordConsultationReplyRequest {
                         context: ctx(h.on, k),
                         case_id: id,
-                        kind: kind.into(),
+                        kind,
                         opinion: String::new()
                     }),
                     &field
