@@ -54,9 +54,11 @@ lint: ## Check formatting and run clippy with warnings as errors
 fmt: ## Format all code
 	$(CARGO) fmt --all
 
-bench: tools ## Benchmark the pipeline on PostgreSQL (OGI_BENCH_CASES=2000) beside raw commit and publish rates
+# OGI_BENCH_CASES (pipeline, 2000), OGI_BENCH_REPORT_CASES (1000000) and
+# OGI_BENCH_REBUILD_EVENTS (1000000; 5000000 for the issue's full aim) size the runs.
+bench: tools ## Benchmark on PostgreSQL: the pipeline, the annual report over 1M cases, a rebuild from the streams
 	$(WITH_NATS) $(CARGO) build --release --workspace --bins; \
-	  $(CARGO) bench -p ogi-e2e --bench pipeline
+	  $(CARGO) bench -p ogi-e2e --bench pipeline --bench report
 
 clean-data: ## Delete the dev instance data directory DATA_DIR
 	rm -rf -- $(DATA_DIR)

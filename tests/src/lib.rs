@@ -91,13 +91,19 @@ pub struct System {
 
 impl System {
     pub async fn start(backend: Backend) -> anyhow::Result<System> {
-        Self::start_with(backend, false).await
+        Self::start_with(backend, false, None).await
+    }
+
+    /// Like [`System::start`], every service reading `config` (TOML, e.g. an agency
+    /// hierarchy) as its `--config` file.
+    pub async fn start_with_config(backend: Backend, config: &str) -> anyhow::Result<System> {
+        Self::start_with(backend, false, Some(config)).await
     }
 
     /// Like [`System::start`], every service also serving its admin endpoints (`/livez`,
     /// `/readyz`, `/metrics`) on a free port: see [`System::admin_port`].
     pub async fn start_with_admin(backend: Backend) -> anyhow::Result<System> {
-        Self::start_with(backend, true).await
+        Self::start_with(backend, true, None).await
     }
 
     /// Like [`System::start`], on NATS servers the test runs (`nats_urls`, comma-separated,
@@ -121,13 +127,17 @@ impl System {
         Self::start_all(backend, false, nats, extra_config).await
     }
 
-    async fn start_with(backend: Backend, admin: bool) -> anyhow::Result<System> {
+    async fn start_with(
+        backend: Backend,
+        admin: bool,
+        config: Option<&str>,
+    ) -> anyhow::Result<System> {
         let server = NatsServer::start()?;
         let nats = Nats {
             url: server.url.clone(),
             server: Some(server),
         };
-        Self::start_all(backend, admin, nats, None).await
+        Self::start_all(backend, admin, nats, config).await
     }
 
     async fn start_all(

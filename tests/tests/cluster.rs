@@ -66,6 +66,19 @@ async fn count_now(system: &System, stream: &str, subject: &str) -> u64 {
     .unwrap()
 }
 
+/// A subject's count once it reaches `want` (events of commands that already returned may
+/// still be in their service's outbox), or whatever it is after 30 seconds.
+async fn count_reaching(system: &System, stream: &str, subject: &str, want: u64) -> u64 {
+    let reached = poll_until(Duration::from_secs(30), subject, || async {
+        count(system, stream, subject).await.filter(|n| *n >= want)
+    })
+    .await;
+    match reached {
+        Ok(n) => n,
+        Err(_) => count_now(system, stream, subject).await,
+    }
+}
+
 /// The server name of `stream`'s leader, whether every follower is current and online, and
 /// the number of followers.
 async fn stream_cluster(system: &System, stream: &str) -> Option<(String, bool, usize)> {
@@ -238,7 +251,7 @@ async fn the_intake_stream_leader_killed_during_an_import_on_a_three_node_cluste
 
     let expected = expected_counts(&input.records);
     for (stream, subject, want) in &expected {
-        let got = count_now(&system, stream, subject).await;
+        let got = count_reaching(&system, stream, subject, *want).await;
         assert_eq!(got, *want, "{subject}");
     }
     // Every service is still up: none gave up when its NATS node died.

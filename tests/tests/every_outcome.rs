@@ -1,6 +1,8 @@
 //! Every one of the 21 outcome codes reached through the services, with corrections,
 //! consultations, an extension and fees on the way.
 
+use std::time::Duration;
+
 use ogi_core::codes::OutcomeCode;
 use ogi_e2e::{Backend, System, stdout, write};
 
@@ -48,9 +50,13 @@ async fn all_21_outcomes_through_the_services() {
     }
     assert_eq!(
         system
-            .count_subject("OGI_PUBLISHING", "ogi.publishing.reply.served")
-            .await
-            .unwrap(),
+            .wait_for_count(
+                "OGI_PUBLISHING",
+                "ogi.publishing.reply.served",
+                21,
+                Duration::from_secs(30)
+            )
+            .await,
         21
     );
 }

@@ -2,6 +2,7 @@
 //! with its recorded outcome; export gives the records back; export → import → export is stable.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use ogi_core::records::{self, CaseRecord};
 use ogi_e2e::{Backend, System, fixture, stderr, stdout, write};
@@ -59,9 +60,13 @@ async fn import_twice_and_export(backend: Backend) {
     // One reply served per case, none twice.
     assert_eq!(
         system
-            .count_subject("OGI_PUBLISHING", "ogi.publishing.reply.served")
-            .await
-            .unwrap(),
+            .wait_for_count(
+                "OGI_PUBLISHING",
+                "ogi.publishing.reply.served",
+                168,
+                Duration::from_secs(30)
+            )
+            .await,
         168
     );
 

@@ -1,6 +1,7 @@
 //! `ogi report …`: the annual report (政府信息公开工作年度报告) from the reporting service, and
 //! the consistency check (勾稽关系) of any report JSON.
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -28,12 +29,15 @@ pub struct Generate {
     /// 报告年度
     #[arg(long)]
     pub year: Option<i32>,
-    /// json、html 或 md
+    /// json、html、md、docx 或 xlsx（docx、xlsx 须用 -o 写入文件）
     #[arg(long, default_value = "json")]
     pub format: String,
     /// 汇总报告的名称
     #[arg(long, default_value = "")]
     pub rollup_name: String,
+    /// 连同配置中所属的下级机关一并汇总（各服务配置 agencies.<机关>.parent）
+    #[arg(long)]
+    pub with_subordinates: bool,
     /// 输出文件（缺省为标准输出）
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
@@ -169,27 +173,50 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
             let g = args.generate;
             anyhow::ensure!(!g.agencies.is_empty(), "请用 --agency 给出行政机关");
             let year = g.year.context("请用 --year 给出报告年度")?;
+            let binary = matches!(g.format.as_str(), "docx" | "xlsx");
+            anyhow::ensure!(
+                !binary || g.output.is_some() || !std::io::stdout().is_terminal(),
+                "{} 是二进制文件，请用 -o 指定输出文件",
+                g.format
+            );
             let r = c
                 .get_annual_report(pb::GetAnnualReportRequest {
                     agencies: g.agencies,
                     year,
                     format: g.format.clone(),
                     rollup_name: g.rollup_name,
+                    with_subordinates: g.with_subordinates,
                 })
                 .await
                 .map_err(fail)?
                 .into_inner();
+            if r.agencies.len() > 1 {
+                eprintln!("汇总{}个机关：{}", r.agencies.len(), r.agencies.join("、"));
+            }
             for d in &r.differences {
                 eprintln!("差异（报告已锁定）：{d}");
             }
-            let body = if g.format == "json" { r.json } else { r.body };
+            let document = if binary {
+                r.document
+            } else if g.format == "json" {
+                r.json.into_bytes()
+            } else {
+                r.body.into_bytes()
+            };
             match g.output {
                 Some(path) => {
-                    std::fs::write(&path, body)
+                    std::fs::write(&path, &document)
                         .with_context(|| format!("无法写入 {}", path.display()))?;
                     eprintln!("已写入 {}", path.display());
                 }
-                None => println!("{body}"),
+                None => {
+                    let mut out = std::io::stdout().lock();
+                    out.write_all(&document)?;
+                    if !binary {
+                        out.write_all(b"\n")?;
+                    }
+                    out.flush()?;
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

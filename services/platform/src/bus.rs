@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, AckKind, consumer::pull, stream};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use ogi_proto::v1::EventEnvelope;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
@@ -235,6 +235,25 @@ pub trait EventHandler: Send + Sync + 'static {
         txn: &DatabaseTransaction,
         event: &EventEnvelope,
     ) -> Result<(), HandlerError>;
+
+    /// How many deliveries that are already waiting may be applied in one transaction. 1 (the
+    /// default) applies each on its own; a projection that replays whole streams raises it.
+    fn max_batch(&self) -> usize {
+        1
+    }
+
+    /// Apply several events, in stream order, inside one transaction. The default applies
+    /// them one after another; a handler can write them in bulk instead.
+    async fn handle_batch(
+        &self,
+        txn: &DatabaseTransaction,
+        events: &[&EventEnvelope],
+    ) -> Result<(), HandlerError> {
+        for event in events {
+            self.handle(txn, event).await?;
+        }
+        Ok(())
+    }
 }
 
 /// A durable pull consumer: which stream, which subjects, under what name.
@@ -283,6 +302,94 @@ pub async fn apply_once<H: EventHandler + ?Sized>(
     Ok(Delivery::Applied)
 }
 
+/// Apply a batch of events exactly once, in one transaction: the ones whose ids are in the
+/// inbox (or earlier in the batch) are skipped, the rest go to [`EventHandler::handle_batch`]
+/// and their ids into the inbox. Any error rolls the whole batch back.
+pub async fn apply_batch<H: EventHandler + ?Sized>(
+    db: &DatabaseConnection,
+    consumer: &str,
+    handler: &H,
+    events: &[EventEnvelope],
+) -> Result<Vec<Delivery>, HandlerError> {
+    let txn = db.begin().await?;
+    let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+    let mut seen: std::collections::HashSet<String> = inbox::Entity::find()
+        .select_only()
+        .column(inbox::Column::EventId)
+        .filter(inbox::Column::Consumer.eq(consumer))
+        .filter(inbox::Column::EventId.is_in(ids))
+        .into_tuple::<String>()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut deliveries = Vec::with_capacity(events.len());
+    let mut fresh = Vec::with_capacity(events.len());
+    for event in events {
+        if seen.insert(event.event_id.clone()) {
+            deliveries.push(Delivery::Applied);
+            fresh.push(event);
+        } else {
+            deliveries.push(Delivery::Duplicate);
+        }
+    }
+    if !fresh.is_empty() {
+        handler.handle_batch(&txn, &fresh).await?;
+        let now = chrono::Utc::now();
+        // Three columns a row: well under SQLite's and PostgreSQL's parameter limits.
+        for chunk in fresh.chunks(1000) {
+            inbox::Entity::insert_many(chunk.iter().map(|event| inbox::ActiveModel {
+                consumer: Set(consumer.to_string()),
+                event_id: Set(event.event_id.clone()),
+                processed_at: Set(now),
+            }))
+            .exec_without_returning(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(deliveries)
+}
+
+/// Apply the decoded deliveries `batch`: together when the handler takes batches and more than
+/// one is waiting, else (and when the batch fails as a whole) one by one, so that a retry or a
+/// rejection concerns only its own event.
+async fn apply_deliveries(
+    db: &DatabaseConnection,
+    consumer: &str,
+    handler: &dyn EventHandler,
+    batch: &[EventEnvelope],
+) -> Vec<Delivery> {
+    if batch.len() > 1 {
+        match apply_batch(db, consumer, handler, batch).await {
+            Ok(deliveries) => return deliveries,
+            Err(error) => {
+                tracing::debug!(
+                    ?error,
+                    consumer,
+                    size = batch.len(),
+                    "batch failed, applying one by one"
+                );
+            }
+        }
+    }
+    let mut deliveries = Vec::with_capacity(batch.len());
+    for event in batch {
+        deliveries.push(match apply_once(db, consumer, handler, event).await {
+            Ok(delivery) => delivery,
+            Err(HandlerError::Retry(reason)) => {
+                tracing::debug!(%reason, event_id = %event.event_id, "event will be retried");
+                Delivery::Retry
+            }
+            Err(HandlerError::Reject(reason)) => {
+                tracing::error!(%reason, event_id = %event.event_id, consumer, "event rejected");
+                Delivery::Rejected
+            }
+        });
+    }
+    deliveries
+}
+
 /// Consume `spec` until cancelled. Failure policy: a handler asking to retry gets the message
 /// redelivered after a short delay; a rejected or undecodable message is terminated and logged;
 /// a broken consumer stream is re-opened after a pause.
@@ -308,6 +415,7 @@ pub async fn run_consumer(
         )
         .await?;
     let counted = metrics::global().consumer(&spec.durable);
+    let max_batch = handler.max_batch().max(1);
     while !cancel.is_cancelled() {
         let mut messages = match consumer.messages().await {
             Ok(m) => m,
@@ -325,45 +433,61 @@ pub async fn run_consumer(
                 next = messages.next() => next,
             };
             let Some(message) = next else { break };
-            let message = match message {
-                Ok(m) => m,
-                Err(error) => {
-                    tracing::warn!(%error, consumer = %spec.durable, "consumer delivery failed");
-                    break;
+            let mut messages_in_batch = vec![message];
+            // Whatever else has already arrived joins the batch, without waiting for more.
+            while messages_in_batch.len() < max_batch {
+                match messages.next().now_or_never() {
+                    Some(Some(more)) => messages_in_batch.push(more),
+                    _ => break,
                 }
-            };
-            let received = Instant::now();
-            let outcome = match events::decode(&message.payload) {
-                Ok(event) => match apply_once(&db, &spec.durable, handler.as_ref(), &event).await {
-                    Ok(delivery) => delivery,
-                    Err(HandlerError::Retry(reason)) => {
-                        tracing::debug!(%reason, event_id = %event.event_id, "event will be retried");
-                        Delivery::Retry
-                    }
-                    Err(HandlerError::Reject(reason)) => {
-                        tracing::error!(%reason, event_id = %event.event_id, consumer = %spec.durable, "event rejected");
-                        Delivery::Rejected
-                    }
-                },
-                Err(error) => {
-                    tracing::error!(%error, subject = %message.subject, "undecodable event");
-                    Delivery::Rejected
-                }
-            };
-            let ack = match outcome {
-                Delivery::Applied | Delivery::Duplicate => message.ack().await,
-                Delivery::Retry => {
-                    message
-                        .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))
-                        .await
-                }
-                Delivery::Rejected => message.ack_with(AckKind::Term).await,
-            };
-            if let Err(error) = ack {
-                // The effect is committed; a redelivery will be a no-op.
-                tracing::warn!(%error, "acknowledgement failed");
             }
-            counted.record(outcome, received.elapsed());
+            let received = Instant::now();
+            let mut deliverable = Vec::with_capacity(messages_in_batch.len());
+            let mut events = Vec::with_capacity(messages_in_batch.len());
+            let mut broken = false;
+            for message in messages_in_batch {
+                let message = match message {
+                    Ok(m) => m,
+                    Err(error) => {
+                        tracing::warn!(%error, consumer = %spec.durable, "consumer delivery failed");
+                        broken = true;
+                        continue;
+                    }
+                };
+                match events::decode(&message.payload) {
+                    Ok(event) => {
+                        events.push(event);
+                        deliverable.push(message);
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, subject = %message.subject, "undecodable event");
+                        if let Err(error) = message.ack_with(AckKind::Term).await {
+                            tracing::warn!(%error, "acknowledgement failed");
+                        }
+                        counted.record(Delivery::Rejected, received.elapsed());
+                    }
+                }
+            }
+            let outcomes = apply_deliveries(&db, &spec.durable, handler.as_ref(), &events).await;
+            for (message, outcome) in deliverable.into_iter().zip(outcomes) {
+                let ack = match outcome {
+                    Delivery::Applied | Delivery::Duplicate => message.ack().await,
+                    Delivery::Retry => {
+                        message
+                            .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))
+                            .await
+                    }
+                    Delivery::Rejected => message.ack_with(AckKind::Term).await,
+                };
+                if let Err(error) = ack {
+                    // The effect is committed; a redelivery will be a no-op.
+                    tracing::warn!(%error, "acknowledgement failed");
+                }
+                counted.record(outcome, received.elapsed());
+            }
+            if broken {
+                break;
+            }
         }
     }
     Ok(())

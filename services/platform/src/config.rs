@@ -70,6 +70,23 @@ impl ServiceConfig {
     pub fn agency(&self, agency: &str) -> AgencySettings {
         self.agencies.get(agency).cloned().unwrap_or_default()
     }
+
+    /// `agency` and every configured agency below it (whose `parent` chain leads to it), in
+    /// name order after `agency` itself.
+    pub fn with_subordinates(&self, agency: &str) -> Vec<String> {
+        let mut out = vec![agency.to_string()];
+        let mut i = 0;
+        while i < out.len() {
+            let head = out[i].clone();
+            for (name, settings) in &self.agencies {
+                if settings.parent.as_deref() == Some(head.as_str()) && !out.contains(name) {
+                    out.push(name.clone());
+                }
+            }
+            i += 1;
+        }
+        out
+    }
 }
 
 impl Default for ServiceConfig {
@@ -212,6 +229,21 @@ impl ServiceConfig {
                 reason: format!("{name}的审批层级至少为1"),
             });
         }
+        // The hierarchy (上级机关) must end: no agency may be its own ancestor.
+        for name in self.agencies.keys() {
+            let mut seen = vec![name.as_str()];
+            let mut at = name.as_str();
+            while let Some(parent) = self.agencies.get(at).and_then(|a| a.parent.as_deref()) {
+                if seen.contains(&parent) {
+                    return Err(ConfigError::Invalid {
+                        field: "agencies.parent",
+                        reason: format!("{name}的上级机关形成循环：{}→{parent}", seen.join("→")),
+                    });
+                }
+                seen.push(parent);
+                at = parent;
+            }
+        }
         if let Some(path) = &self.calendar_file
             && !path.exists()
         {
@@ -281,5 +313,40 @@ mod tests {
         let err = ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
             .unwrap_err();
         assert!(matches!(err, ConfigError::Parse { .. }), "{err}");
+    }
+
+    #[test]
+    fn the_hierarchy_gives_subordinates_and_refuses_cycles() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.toml");
+        std::fs::write(
+            &file,
+            r#"
+[agencies."区教育局"]
+parent = "区人民政府"
+[agencies."区第一中学"]
+parent = "区教育局"
+[agencies."区卫健局"]
+parent = "区人民政府"
+[agencies."市人民政府"]
+"#,
+        )
+        .unwrap();
+        let config =
+            ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
+                .unwrap();
+        assert_eq!(
+            config.with_subordinates("区人民政府"),
+            ["区人民政府", "区卫健局", "区教育局", "区第一中学"]
+        );
+        assert_eq!(config.with_subordinates("区第一中学"), ["区第一中学"]);
+        std::fs::write(
+            &file,
+            "[agencies.\"甲\"]\nparent = \"乙\"\n[agencies.\"乙\"]\nparent = \"甲\"\n",
+        )
+        .unwrap();
+        let err = ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
+            .unwrap_err();
+        assert!(err.to_string().contains("循环"), "{err}");
     }
 }

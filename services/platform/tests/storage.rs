@@ -121,6 +121,35 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
     assert_eq!(effects.next, 3, "three applied deliveries, no more");
     assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 3);
 
+    // A batch in one transaction: an id already applied, and one twice in the batch, are
+    // skipped; a failing effect rolls the whole batch back, effects and inbox rows alike.
+    let (g, h) = (event(), event());
+    let batch = [e.clone(), g.clone(), g.clone(), h.clone()];
+    assert!(
+        bus::apply_batch(&db, "t", &FailingEffect, &batch)
+            .await
+            .is_err()
+    );
+    assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 3);
+    assert_eq!(
+        bus::apply_batch(&db, "t", &CountingEffect, &batch)
+            .await
+            .unwrap(),
+        vec![
+            Delivery::Duplicate,
+            Delivery::Applied,
+            Delivery::Duplicate,
+            Delivery::Applied
+        ]
+    );
+    let effects = counters::Entity::find_by_id(("effects".to_string(), 0))
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(effects.next, 5, "two more applied in the batch");
+    assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 5);
+
     // Counters: per scope and year, from 1.
     assert_eq!(
         repo::next_number(&db, "receipt:甲局", 2024).await.unwrap(),
@@ -156,6 +185,21 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
     assert!(
         app("b", "R2").insert(&db).await.is_err(),
         "same agency and reference"
+    );
+    // Receipt numbers (回执编号) are unique per agency: another agency issues the same one.
+    let other = applications::ActiveModel {
+        case_id: Set("c".into()),
+        agency: Set("乙局".into()),
+        ..app("c", "R1")
+    };
+    other.insert(&db).await.unwrap();
+    let same_receipt = applications::ActiveModel {
+        reference: Set("AJ2024-00018".into()),
+        ..app("d", "R1")
+    };
+    assert!(
+        same_receipt.insert(&db).await.is_err(),
+        "same agency and receipt number"
     );
 
     // Case files: optimistic concurrency.

@@ -4,49 +4,24 @@
 //! `annual-report.md` computed by the counting rules (`ogi_core::report`). It can drop its
 //! projections and rebuild them by replaying the streams (`--rebuild`).
 
+pub mod projection;
+
 use std::sync::Arc;
 
-use chrono::NaiveDate;
-use ogi_core::codes::{ApplicantType, OutcomeCode, ReviewKind, ReviewResult};
-use ogi_core::report::{
-    self, ActiveDisclosureEntry, AnnualReport, Narrative, ReportCase, ReportReview, Tally,
-};
-use ogi_platform::bus::{ConsumerSpec, EventHandler, HandlerError};
+use ogi_core::report::{self, ActiveDisclosureEntry, AnnualReport, Narrative};
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
-use ogi_platform::events::Producer;
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::ServiceSchema;
 use ogi_platform::store::entities::{inbox, report_cases, report_entries, report_reviews};
-use ogi_proto::v1::{self as pb, event_envelope::Payload, reporting_service_server as server};
+use ogi_proto::v1::{self as pb, reporting_service_server as server};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
-/// The durable consumers of the reporting service, one per stream it reads.
-fn consumers() -> Vec<ConsumerSpec> {
-    vec![
-        ConsumerSpec {
-            durable: "reporting-intake".into(),
-            stream: Producer::Intake.stream(),
-            subjects: vec!["ogi.intake.application.received".into()],
-        },
-        ConsumerSpec {
-            durable: "reporting-approval".into(),
-            stream: Producer::Approval.stream(),
-            subjects: vec!["ogi.approval.review.recorded".into()],
-        },
-        ConsumerSpec {
-            durable: "reporting-publishing".into(),
-            stream: Producer::Publishing.stream(),
-            subjects: vec!["ogi.publishing.reply.served".into()],
-        },
-    ]
-}
+use projection::{Projector, consumers, tally};
 
 pub async fn run(config: ServiceConfig, rebuild: bool) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
@@ -82,171 +57,8 @@ async fn drop_projections(ctx: &ServiceContext) -> anyhow::Result<()> {
     Ok(())
 }
 
-struct Projector;
-
-#[async_trait::async_trait]
-impl EventHandler for Projector {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        event: &pb::EventEnvelope,
-    ) -> Result<(), HandlerError> {
-        let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
-        match &event.payload {
-            Some(Payload::ApplicationReceived(r)) => {
-                let app = r
-                    .application
-                    .as_ref()
-                    .ok_or_else(|| HandlerError::Reject("no application".into()))?;
-                let applicant_type: ApplicantType = convert::code(
-                    "applicant.type",
-                    &app.applicant.clone().unwrap_or_default().r#type,
-                )
-                .map_err(reject)?;
-                let received_on = convert::date("received_on", &app.received_on).map_err(reject)?;
-                // An amendment re-sends the application: keep the outcome if there is one.
-                report_cases::Entity::insert(report_cases::ActiveModel {
-                    case_id: Set(event.case_id.clone()),
-                    agency: Set(event.agency.clone()),
-                    applicant_type: Set(applicant_type.code().into()),
-                    received_on: Set(received_on),
-                    outcome: Set(None),
-                    replied_on: Set(None),
-                    fee_yuan: Set(None),
-                })
-                .on_conflict(
-                    OnConflict::column(report_cases::Column::CaseId)
-                        .update_columns([
-                            report_cases::Column::ApplicantType,
-                            report_cases::Column::ReceivedOn,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-            }
-            Some(Payload::ReplyServed(s)) => {
-                let outcome: OutcomeCode =
-                    convert::code("outcome_code", &s.outcome_code).map_err(reject)?;
-                let replied_on = convert::date("replied_on", &s.replied_on).map_err(reject)?;
-                let applicant_type: ApplicantType =
-                    convert::code("applicant_type", &s.applicant_type).map_err(reject)?;
-                let received_on = convert::date("received_on", &s.received_on).map_err(reject)?;
-                let fee = Some(s.fee_collected_yuan.clone()).filter(|f| !f.is_empty());
-                report_cases::Entity::insert(report_cases::ActiveModel {
-                    case_id: Set(event.case_id.clone()),
-                    agency: Set(event.agency.clone()),
-                    applicant_type: Set(applicant_type.code().into()),
-                    received_on: Set(received_on),
-                    outcome: Set(Some(outcome.code().into())),
-                    replied_on: Set(Some(replied_on)),
-                    fee_yuan: Set(fee),
-                })
-                .on_conflict(
-                    OnConflict::column(report_cases::Column::CaseId)
-                        .update_columns([
-                            report_cases::Column::Outcome,
-                            report_cases::Column::RepliedOn,
-                            report_cases::Column::FeeYuan,
-                        ])
-                        .to_owned(),
-                )
-                .exec_without_returning(txn)
-                .await?;
-            }
-            Some(Payload::ReviewRecorded(r)) => {
-                let seq = report_reviews::Entity::find()
-                    .filter(report_reviews::Column::CaseId.eq(event.case_id.clone()))
-                    .all(txn)
-                    .await?
-                    .len() as i32;
-                report_reviews::Entity::insert(report_reviews::ActiveModel {
-                    case_id: Set(event.case_id.clone()),
-                    seq: Set(seq),
-                    agency: Set(event.agency.clone()),
-                    kind: Set(convert::code::<ReviewKind>("kind", &r.kind)
-                        .map_err(reject)?
-                        .code()
-                        .into()),
-                    filed_on: Set(convert::date("filed_on", &r.filed_on).map_err(reject)?),
-                    result: Set(convert::code::<ReviewResult>("result", &r.result)
-                        .map_err(reject)?
-                        .code()
-                        .into()),
-                    concluded_on: Set(
-                        convert::optional_date("concluded_on", &r.concluded_on).map_err(reject)?
-                    ),
-                })
-                .exec_without_returning(txn)
-                .await?;
-            }
-            _ => return Err(HandlerError::Reject("unexpected event".into())),
-        }
-        Ok(())
-    }
-}
-
 pub struct Reporting {
     ctx: ServiceContext,
-}
-
-fn parse_code<T: std::str::FromStr>(text: &str) -> Result<T, ServiceError> {
-    text.parse()
-        .map_err(|_| ServiceError::Internal(format!("stored code {text}")))
-}
-
-/// The count of one agency and year from the projections: only the cases that can count in the
-/// year (received by its end and not replied before it began) and the reviews filed in it.
-async fn tally<C: ConnectionTrait>(db: &C, agency: &str, year: i32) -> Result<Tally, ServiceError> {
-    let start = NaiveDate::from_ymd_opt(year, 1, 1)
-        .ok_or_else(|| ServiceError::invalid("year", "无效年度"))?;
-    let end = NaiveDate::from_ymd_opt(year, 12, 31)
-        .ok_or_else(|| ServiceError::invalid("year", "无效年度"))?;
-    let rows = report_cases::Entity::find()
-        .filter(report_cases::Column::Agency.eq(agency))
-        .filter(report_cases::Column::ReceivedOn.lte(end))
-        .filter(
-            Condition::any()
-                .add(report_cases::Column::RepliedOn.is_null())
-                .add(report_cases::Column::RepliedOn.gte(start)),
-        )
-        .all(db)
-        .await?;
-    let mut tally = Tally::new(year);
-    for row in rows {
-        let reply = match (&row.outcome, row.replied_on) {
-            (Some(code), Some(on)) => Some((parse_code::<OutcomeCode>(code)?, on)),
-            _ => None,
-        };
-        tally.add(&ReportCase {
-            applicant_type: parse_code(&row.applicant_type)?,
-            received_on: row.received_on,
-            reply,
-            fee_collected_yuan: row.fee_yuan.as_deref().and_then(|f| f.parse().ok()),
-            reviews: vec![],
-        });
-    }
-    let reviews = report_reviews::Entity::find()
-        .filter(report_reviews::Column::Agency.eq(agency))
-        .filter(report_reviews::Column::FiledOn.between(start, end))
-        .all(db)
-        .await?;
-    for r in reviews {
-        // A case that carries only its review: it adds nothing to table 三 of this year.
-        tally.add(&ReportCase {
-            applicant_type: ApplicantType::NaturalPerson,
-            received_on: NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or(end),
-            reply: None,
-            fee_collected_yuan: None,
-            reviews: vec![ReportReview {
-                kind: parse_code(&r.kind)?,
-                filed_on: r.filed_on,
-                result: parse_code(&r.result)?,
-                concluded_on: r.concluded_on,
-            }],
-        });
-    }
-    Ok(tally)
 }
 
 async fn entry<C: ConnectionTrait>(
@@ -358,19 +170,42 @@ impl Reporting {
     }
 }
 
-fn render(
-    report: &AnnualReport,
-    narrative: &Narrative,
-    format: &str,
-) -> Result<String, ServiceError> {
-    match format {
-        "" | "json" => Ok(String::new()),
-        "html" => Ok(report::to_html(report, narrative)),
-        "md" | "markdown" => Ok(report::to_markdown(report, narrative)),
-        other => Err(ServiceError::invalid(
-            "format",
-            format!("不支持的格式「{other}」，可用 json、html、md"),
-        )),
+/// The document formats of `ogi report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DocumentFormat {
+    Json,
+    Html,
+    Markdown,
+    Docx,
+    Xlsx,
+}
+
+impl DocumentFormat {
+    fn parse(text: &str) -> Result<Self, ServiceError> {
+        Ok(match text {
+            "" | "json" => Self::Json,
+            "html" => Self::Html,
+            "md" | "markdown" => Self::Markdown,
+            "docx" => Self::Docx,
+            "xlsx" => Self::Xlsx,
+            other => {
+                return Err(ServiceError::invalid(
+                    "format",
+                    format!("不支持的格式「{other}」，可用 json、html、md、docx、xlsx"),
+                ));
+            }
+        })
+    }
+
+    /// The text body (html, md) and the binary document (docx, xlsx) of the report.
+    fn render(self, report: &AnnualReport, narrative: &Narrative) -> (String, Vec<u8>) {
+        match self {
+            Self::Json => (String::new(), Vec::new()),
+            Self::Html => (report::to_html(report, narrative), Vec::new()),
+            Self::Markdown => (report::to_markdown(report, narrative), Vec::new()),
+            Self::Docx => (String::new(), report::to_docx(report, narrative)),
+            Self::Xlsx => (String::new(), report::to_xlsx(report, narrative)),
+        }
     }
 }
 
@@ -416,11 +251,25 @@ impl server::ReportingService for Reporting {
         if req.agencies.is_empty() {
             return Err(ServiceError::invalid("agencies", "至少给出一个行政机关").into());
         }
+        let mut agencies: Vec<String> = Vec::new();
+        for agency in &req.agencies {
+            let covered = if req.with_subordinates {
+                self.ctx.config.with_subordinates(agency)
+            } else {
+                vec![agency.clone()]
+            };
+            for a in covered {
+                if !agencies.contains(&a) {
+                    agencies.push(a);
+                }
+            }
+        }
+        let format = DocumentFormat::parse(&req.format)?;
         let mut reports = Vec::new();
         let mut narrative = None;
         let mut diffs = Vec::new();
         let mut locked = false;
-        for agency in &req.agencies {
+        for agency in &agencies {
             let (now, n) = self.compute(agency, req.year).await?;
             let report = match entry(&self.ctx.db, agency, req.year, "locked").await? {
                 Some(body) => {
@@ -449,10 +298,12 @@ impl server::ReportingService for Reporting {
                 }),
             )
         } else {
-            let name = if req.rollup_name.is_empty() {
-                format!("{}等{}个机关汇总", req.agencies[0], req.agencies.len())
-            } else {
+            let name = if !req.rollup_name.is_empty() {
                 req.rollup_name.clone()
+            } else if req.with_subordinates && req.agencies.len() == 1 {
+                format!("{}（含所属{}个机关汇总）", agencies[0], agencies.len() - 1)
+            } else {
+                format!("{}等{}个机关汇总", agencies[0], agencies.len())
             };
             let sum = AnnualReport::rollup(name, &reports)
                 .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -463,11 +314,14 @@ impl server::ReportingService for Reporting {
             };
             (sum, n)
         };
+        let (body, document) = format.render(&report, &narrative);
         Ok(Response::new(pb::AnnualReport {
             json: to_json(&report)?,
-            body: render(&report, &narrative, &req.format)?,
+            body,
             differences: diffs,
             locked,
+            document,
+            agencies,
         }))
     }
 
@@ -560,6 +414,8 @@ impl server::ReportingService for Reporting {
             body: String::new(),
             differences: vec![],
             locked: true,
+            document: Vec::new(),
+            agencies: vec![req.agency],
         }))
     }
 }

@@ -13,10 +13,14 @@
 //! - [`to_markdown`], [`to_html`]: the documents, laid out as the format prints them.
 
 mod check;
+mod docx;
 mod narrative;
+#[cfg(test)]
+mod office_tests;
 mod render;
 #[cfg(test)]
 mod tests;
+mod xlsx;
 
 use std::fmt;
 use std::str::FromStr;
@@ -32,8 +36,10 @@ use crate::fees::parse_yuan;
 use crate::records::{CaseRecord, HistoryEvent};
 
 pub use check::{FailedCheck, Severity, check};
+pub use docx::to_docx;
 pub use narrative::{Narrative, draft_section_one_applications, section_six_fees};
 pub use render::{to_html, to_markdown};
+pub use xlsx::to_xlsx;
 
 /// One figure of a table. `None` is a blank (a JSON `null` or a missing key) in a report handed
 /// in for checking; a report computed from cases has no blanks.
@@ -224,6 +230,13 @@ impl Tally {
     /// Count one case: the rows it falls in for this year, its reviews filed in the year and
     /// its fee when it was replied to in the year.
     pub fn add(&mut self, case: &ReportCase) {
+        self.add_many(case, 1);
+    }
+
+    /// Count `count` cases alike in everything the tables look at (applicant type, the years of
+    /// receipt and reply, the outcome, the fee and reviews): how a projection grouped by those
+    /// keys is counted without loading every case.
+    pub fn add_many(&mut self, case: &ReportCase, count: i64) {
         let year = self.year;
         let column = case.applicant_type.index();
         let received = case.received_on.year();
@@ -231,33 +244,33 @@ impl Tally {
 
         // 本年新收: received in the year.
         if received == year {
-            self.new[column] += 1;
+            self.new[column] += count;
         }
         // 上年结转: received before the year and not replied to before it began.
         if received < year && replied.is_none_or(|r| r >= year) {
-            self.carried_over[column] += 1;
+            self.carried_over[column] += count;
         }
         // 办理结果: replied to in the year, by outcome; the fee goes with the reply.
         if let Some((outcome, on)) = case.reply
             && on.year() == year
         {
-            self.outcomes[outcome.index()][column] += 1;
+            self.outcomes[outcome.index()][column] += count;
             if let Some(fee) = case.fee_collected_yuan
                 && fee > Decimal::ZERO
             {
-                self.fee_count += 1;
-                self.fee_total += fee;
+                self.fee_count += count;
+                self.fee_total += fee * Decimal::from(count);
             }
         }
         // 结转下年度: received by 31 December and not replied to by then.
         if received <= year && replied.is_none_or(|r| r > year) {
-            self.carried_forward[column] += 1;
+            self.carried_forward[column] += count;
         }
         // Table 四: filed in the year, with the result as of 31 December.
         for review in &case.reviews {
             if review.filed_on.year() == year {
                 let result = review.result_at_end_of(year);
-                self.reviews[review.kind.index()][result.index()] += 1;
+                self.reviews[review.kind.index()][result.index()] += count;
             }
         }
     }

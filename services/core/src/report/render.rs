@@ -9,9 +9,9 @@ use super::{
 };
 use crate::codes::{ApplicantType, OutcomeCode, ReviewKind, ReviewResult};
 
-const ORGANISATIONS: &str = "法人或其他组织";
+pub(super) const ORGANISATIONS: &str = "法人或其他组织";
 
-fn figure(cell: Cell) -> String {
+pub(super) fn figure(cell: Cell) -> String {
     cell.map_or_else(|| "—".to_string(), |v| v.to_string())
 }
 
@@ -19,12 +19,12 @@ fn money(value: Option<rust_decimal::Decimal>) -> String {
     value.map_or_else(|| "—".to_string(), |v| v.to_string())
 }
 
-fn title(report: &AnnualReport) -> String {
+pub(super) fn title(report: &AnnualReport) -> String {
     format!("{}{}年政府信息公开工作年度报告", report.agency, report.year)
 }
 
 /// The rows of 三、本年度办理结果 grouped as the format prints them: (group label, outcomes).
-fn outcome_groups() -> Vec<(&'static str, Vec<OutcomeCode>)> {
+pub(super) fn outcome_groups() -> Vec<(&'static str, Vec<OutcomeCode>)> {
     let mut groups: Vec<(&'static str, Vec<OutcomeCode>)> = Vec::new();
     for code in OutcomeCode::ALL {
         match groups.last_mut() {
@@ -36,18 +36,18 @@ fn outcome_groups() -> Vec<(&'static str, Vec<OutcomeCode>)> {
 }
 
 /// A group printed as one row (`（一）予以公开`) rather than a header over numbered rows.
-fn is_single_row(codes: &[OutcomeCode]) -> bool {
+pub(super) fn is_single_row(codes: &[OutcomeCode]) -> bool {
     codes.len() == 1
 }
 
 /// Table 二's blocks: (heading, column headers, rows of (label, figures)).
-type Block = (
+pub(super) type Block = (
     &'static str,
     Vec<&'static str>,
     Vec<(&'static str, Vec<String>)>,
 );
 
-fn active_blocks(active: Option<&ActiveDisclosure>) -> Vec<Block> {
+pub(super) fn active_blocks(active: Option<&ActiveDisclosure>) -> Vec<Block> {
     let blank = ActiveDisclosure::default();
     let a = active.unwrap_or(&blank);
     let docs =
@@ -82,7 +82,7 @@ fn active_blocks(active: Option<&ActiveDisclosure>) -> Vec<Block> {
     ]
 }
 
-fn review_kinds() -> [ReviewKind; 3] {
+pub(super) fn review_kinds() -> [ReviewKind; 3] {
     [
         ReviewKind::Review,
         ReviewKind::LitigationDirect,
@@ -239,7 +239,7 @@ pub fn to_markdown(report: &AnnualReport, narrative: &Narrative) -> String {
 // ---------------------------------------------------------------------------------------------
 // HTML
 
-fn esc(text: &str) -> String {
+pub(super) fn esc(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -178,66 +178,73 @@ impl MigrationName for CreateApplications {
     }
 }
 
+/// The applications table as `table`. `receipt_unique_alone` is how m0003 first made it: the
+/// receipt number unique across agencies, which m0005 corrects (it is unique per agency).
+fn applications_table(
+    table: impl IntoIden + 'static,
+    receipt_unique_alone: bool,
+) -> TableCreateStatement {
+    let mut receipt = ColumnDef::new(Applications::ReceiptNumber);
+    receipt.string().not_null();
+    if receipt_unique_alone {
+        receipt.unique_key();
+    }
+    Table::create()
+        .table(table)
+        .if_not_exists()
+        .col(
+            ColumnDef::new(Applications::CaseId)
+                .string()
+                .not_null()
+                .primary_key(),
+        )
+        .col(ColumnDef::new(Applications::Agency).string().not_null())
+        .col(ColumnDef::new(Applications::Reference).string().not_null())
+        .col(receipt)
+        .col(ColumnDef::new(Applications::Channel).string().not_null())
+        .col(ColumnDef::new(Applications::ReceivedOn).date().not_null())
+        .col(ColumnDef::new(Applications::Record).text().not_null())
+        .col(ColumnDef::new(Applications::Status).string().not_null())
+        .col(
+            ColumnDef::new(Applications::Version)
+                .big_integer()
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(Applications::CreatedAt)
+                .timestamp_with_time_zone()
+                .not_null(),
+        )
+        .to_owned()
+}
+
+/// The two unique indexes of applications: reference and receipt number, each per agency.
+async fn create_application_indexes(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    for (name, column) in [
+        ("applications_agency_reference", Applications::Reference),
+        ("applications_agency_receipt", Applications::ReceiptNumber),
+    ] {
+        m.create_index(
+            Index::create()
+                .name(name)
+                .table(Applications::Table)
+                .col(Applications::Agency)
+                .col(column)
+                .unique()
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for CreateApplications {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.create_table(
-            Table::create()
-                .table(Applications::Table)
-                .if_not_exists()
-                .col(
-                    ColumnDef::new(Applications::CaseId)
-                        .string()
-                        .not_null()
-                        .primary_key(),
-                )
-                .col(ColumnDef::new(Applications::Agency).string().not_null())
-                .col(ColumnDef::new(Applications::Reference).string().not_null())
-                .col(
-                    ColumnDef::new(Applications::ReceiptNumber)
-                        .string()
-                        .not_null()
-                        .unique_key(),
-                )
-                .col(ColumnDef::new(Applications::Channel).string().not_null())
-                .col(ColumnDef::new(Applications::ReceivedOn).date().not_null())
-                .col(ColumnDef::new(Applications::Record).text().not_null())
-                .col(ColumnDef::new(Applications::Status).string().not_null())
-                .col(
-                    ColumnDef::new(Applications::Version)
-                        .big_integer()
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(Applications::CreatedAt)
-                        .timestamp_with_time_zone()
-                        .not_null(),
-                )
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("applications_agency_reference")
-                .table(Applications::Table)
-                .col(Applications::Agency)
-                .col(Applications::Reference)
-                .unique()
-                .if_not_exists()
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("applications_agency_receipt")
-                .table(Applications::Table)
-                .col(Applications::Agency)
-                .col(Applications::ReceiptNumber)
-                .unique()
-                .if_not_exists()
-                .to_owned(),
-        )
-        .await
+        m.create_table(applications_table(Applications::Table, true))
+            .await?;
+        create_application_indexes(m).await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
@@ -498,6 +505,63 @@ impl MigrationTrait for CreateApplicantIndex {
     }
 }
 
+#[derive(DeriveIden)]
+enum ApplicationsRebuilt {
+    Table,
+}
+
+/// Intake: receipt numbers (回执编号) are unique per agency and year, as issued, not across
+/// agencies: drop m0003's column-wide unique constraint (PostgreSQL drops it in place; SQLite
+/// rebuilds the table).
+pub struct ReceiptNumberPerAgency;
+
+impl MigrationName for ReceiptNumberPerAgency {
+    fn name(&self) -> &str {
+        "m0005_receipt_number_per_agency"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for ReceiptNumberPerAgency {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let db = m.get_connection();
+        match m.get_database_backend() {
+            sea_orm::DbBackend::Sqlite => {
+                m.create_table(applications_table(ApplicationsRebuilt::Table, false))
+                    .await?;
+                db.execute_unprepared(
+                    "INSERT INTO applications_rebuilt (case_id, agency, reference, receipt_number, \
+                     channel, received_on, record, status, version, created_at) \
+                     SELECT case_id, agency, reference, receipt_number, channel, received_on, \
+                     record, status, version, created_at FROM applications",
+                )
+                .await?;
+                m.drop_table(Table::drop().table(Applications::Table).to_owned())
+                    .await?;
+                m.rename_table(
+                    Table::rename()
+                        .table(ApplicationsRebuilt::Table, Applications::Table)
+                        .to_owned(),
+                )
+                .await?;
+                create_application_indexes(m).await
+            }
+            _ => {
+                db.execute_unprepared(
+                    "ALTER TABLE applications DROP CONSTRAINT IF EXISTS applications_receipt_number_key",
+                )
+                .await?;
+                Ok(())
+            }
+        }
+    }
+
+    async fn down(&self, _: &SchemaManager) -> Result<(), DbErr> {
+        // Receipt numbers of different agencies may now coincide: nothing to go back to.
+        Ok(())
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -514,7 +578,13 @@ macro_rules! migrator {
 
 migrator!(
     /// Intake's database: applications, receipt-number counters, outbox, inbox.
-    IntakeMigrator, [CreateMessaging, CreateCounters, CreateApplications]
+    IntakeMigrator,
+    [
+        CreateMessaging,
+        CreateCounters,
+        CreateApplications,
+        ReceiptNumberPerAgency
+    ]
 );
 migrator!(
     /// Validation's database: findings and correction state per case.
