@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{Datelike, NaiveDate};
+use ogi_core::codes::{ApplicantType, OutcomeCode};
 use ogi_core::report::{ReportCase, Tally};
 use ogi_core::synth::synthesize;
 use ogi_platform::events::{self, EventContext};
@@ -55,7 +56,10 @@ impl Reporting {
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .args(["--database-url", database_url, "--nats-url", nats_url])
             .args(extra)
-            .env("RUST_LOG", "warn")
+            .env(
+                "RUST_LOG",
+                std::env::var("OGI_BENCH_RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .spawn()?;
         Ok(Reporting { child, port })
@@ -262,12 +266,8 @@ async fn publish_events(nats: &NatsServer, cases: usize) -> anyhow::Result<()> {
         let received = NaiveDate::from_ymd_opt(2023 + (i % 3) as i32, 1 + (i % 12) as u32, 10)
             .unwrap_or_default();
         let replied = received + chrono::Days::new(15 + (i % 20) as u64);
-        let applicant_type = if i % 5 == 0 {
-            "commercial_enterprise"
-        } else {
-            "natural_person"
-        };
-        let outcome = ["disclosed", "partly_disclosed", "unavailable.not_held"][i % 3];
+        let applicant_type = ApplicantType::ALL[if i % 5 == 0 { 1 } else { 0 }].code();
+        let outcome = OutcomeCode::ALL[i % OutcomeCode::ALL.len()].code();
         let application = pb::Application {
             case_id: ctx.case_id.clone(),
             agency: ctx.agency.clone(),

@@ -112,6 +112,64 @@ async fn the_anju_2024_report_equals_the_published_one() {
         assert!(html.contains(needle), "html lacks {needle}");
     }
 
+    // The office documents through `ogi report -o`, read back: the .xlsx's table 三 sheet has
+    // the 予以公开 row with its figures as numbers, the .docx's text the published cells.
+    let xlsx = system.dir.path().join("报告.xlsx");
+    let out = system.ogi(&[
+        "report",
+        "--agency",
+        AGENCY,
+        "--year",
+        "2024",
+        "--format",
+        "xlsx",
+        "-o",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    use calamine::Reader as _;
+    let three = book.worksheet_range("三、依申请公开").unwrap();
+    let disclosed: Vec<f64> = three
+        .rows()
+        .find(|row| row.iter().any(|c| c.to_string() == "（一）予以公开"))
+        .expect("a 予以公开 row")
+        .iter()
+        .filter_map(|c| match c {
+            calamine::Data::Float(f) => Some(*f),
+            calamine::Data::Int(i) => Some(*i as f64),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(disclosed, [79.0, 0.0, 0.0, 0.0, 0.0, 0.0, 79.0]);
+    let docx = system.dir.path().join("报告.docx");
+    let out = system.ogi(&[
+        "report",
+        "--agency",
+        AGENCY,
+        "--year",
+        "2024",
+        "--format",
+        "docx",
+        "-o",
+        docx.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
+    let document = std::io::read_to_string(archive.by_name("word/document.xml").unwrap()).unwrap();
+    for needle in [
+        "遂宁市安居区人民政府2024年政府信息公开工作年度报告",
+        "6532.96",
+        "40069",
+    ] {
+        assert!(document.contains(needle), "docx lacks {needle}");
+    }
+    // A binary format is not written to a terminal; with -o omitted and stdout a pipe it is.
+    let piped = system.ogi(&[
+        "report", "--agency", AGENCY, "--year", "2024", "--format", "xlsx",
+    ]);
+    assert!(piped.status.success() && piped.stdout.starts_with(b"PK"));
+
     // Drop the projections and replay the streams: the same figures.
     system.restart_with("reporting", &["--rebuild"]).unwrap();
     let rebuilt = report_when_complete(&system);

@@ -362,7 +362,10 @@ async fn apply_deliveries(
 ) -> Vec<Delivery> {
     if batch.len() > 1 {
         match apply_batch(db, consumer, handler, batch).await {
-            Ok(deliveries) => return deliveries,
+            Ok(deliveries) => {
+                tracing::debug!(consumer, size = batch.len(), "batch applied");
+                return deliveries;
+            }
             Err(error) => {
                 tracing::debug!(
                     ?error,
