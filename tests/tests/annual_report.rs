@@ -132,7 +132,7 @@ async fn the_anju_2024_report_equals_the_published_one() {
     let three = book.worksheet_range("三、依申请公开").unwrap();
     let disclosed: Vec<f64> = three
         .rows()
-        .find(|row| row.iter().any(|c| c.to_string() == "（一）予以公开"))
+        .find(|row| row.iter().any(|c| *c == "（一）予以公开"))
         .expect("a 予以公开 row")
         .iter()
         .filter_map(|c| match c {
