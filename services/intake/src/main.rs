@@ -8,5 +8,8 @@ const BINARY: ServiceBinary = ServiceBinary {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    ogi_intake::run(BINARY.configure()).await
+    let (config, telemetry) = BINARY.configure();
+    let result = ogi_intake::run(config).await;
+    telemetry.shutdown().await;
+    result
 }

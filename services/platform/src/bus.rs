@@ -7,7 +7,8 @@
 //! - [`run_consumer`] drives a durable pull consumer: each event is applied in one transaction
 //!   with an inbox row of its id, so a redelivery is a no-op, and acknowledged after commit.
 //!
-//! Both count what they do in [`metrics::global`].
+//! Both count what they do in [`metrics::global`], and run in spans naming the events they
+//! handle (`publish_outbox` / `publish_event`, `apply_event`, `apply_batch`).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,6 +22,7 @@ use sea_orm::{
 };
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument as _;
 
 use crate::events::{self, Producer};
 use crate::metrics;
@@ -150,19 +152,28 @@ impl OutboxRelay {
             if rows.is_empty() {
                 return Ok(total);
             }
+            let batch = tracing::info_span!("publish_outbox", batch.size = rows.len());
             // Pipeline the publishes, then wait for every acknowledgement before marking.
             let mut acks = Vec::with_capacity(rows.len());
             for row in &rows {
+                // From the publish to the stream's acknowledgement.
+                let span = tracing::info_span!(
+                    parent: &batch,
+                    "publish_event",
+                    event.id = %row.event_id,
+                    event.subject = %row.subject,
+                );
                 let mut headers = async_nats::HeaderMap::new();
                 headers.insert(async_nats::header::NATS_MESSAGE_ID, row.event_id.as_str());
                 let ack = self
                     .js
                     .publish_with_headers(row.subject.clone(), headers, row.payload.clone().into())
+                    .instrument(span.clone())
                     .await?;
-                acks.push(ack);
+                acks.push((ack, span));
             }
-            for ack in acks {
-                ack.await?;
+            for (ack, span) in acks {
+                ack.into_future().instrument(span).await?;
             }
             let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
             outbox::Entity::update_many()
@@ -275,6 +286,15 @@ pub enum Delivery {
 
 /// Apply one event exactly once: skip if its id is in the inbox, else run the handler and
 /// record the id, all in one transaction.
+#[tracing::instrument(
+    name = "apply_event",
+    skip_all,
+    fields(
+        consumer = consumer,
+        event.id = %event.event_id,
+        event.subject = %events::subject_of(event).unwrap_or_default(),
+    )
+)]
 pub async fn apply_once<H: EventHandler + ?Sized>(
     db: &DatabaseConnection,
     consumer: &str,
@@ -305,6 +325,15 @@ pub async fn apply_once<H: EventHandler + ?Sized>(
 /// Apply a batch of events exactly once, in one transaction: the ones whose ids are in the
 /// inbox (or earlier in the batch) are skipped, the rest go to [`EventHandler::handle_batch`]
 /// and their ids into the inbox. Any error rolls the whole batch back.
+#[tracing::instrument(
+    skip_all,
+    fields(
+        consumer = consumer,
+        batch.size = events.len(),
+        event.first_id = events.first().map_or("", |e| e.event_id.as_str()),
+        event.last_id = events.last().map_or("", |e| e.event_id.as_str()),
+    )
+)]
 pub async fn apply_batch<H: EventHandler + ?Sized>(
     db: &DatabaseConnection,
     consumer: &str,

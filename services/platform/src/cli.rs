@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::Parser;
 
 use crate::config::{ConfigError, Overrides, ServiceConfig};
+use crate::telemetry::TelemetryGuard;
 
 #[derive(Debug, Parser)]
 pub struct ServiceArgs {
@@ -28,6 +29,10 @@ pub struct ServiceArgs {
     /// Extra calendar years (file shaped like china-workdays.toml).
     #[arg(long, env = "OGI_CALENDAR_FILE")]
     pub calendar_file: Option<PathBuf>,
+    /// OpenTelemetry collector to send traces to, over OTLP/gRPC (http://HOST:4317); no trace
+    /// export when unset. Without it, OTEL_EXPORTER_OTLP_ENDPOINT is used when set.
+    #[arg(long, env = "OGI_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     /// Log JSON lines.
     #[arg(long, env = "OGI_LOG_JSON", value_parser = clap::builder::BoolishValueParser::new())]
     pub log_json: Option<bool>,
@@ -50,11 +55,27 @@ impl ServiceArgs {
                 nats_url: self.nats_url,
                 calendar_file: self.calendar_file,
                 log_json: self.log_json,
+                otlp_endpoint: otlp_endpoint(
+                    self.otlp_endpoint,
+                    std::env::var(OTEL_EXPORTER_OTLP_ENDPOINT).ok(),
+                ),
             },
         )?;
         config.migrate_only = migrate_only;
         Ok(config)
     }
+}
+
+/// The standard OpenTelemetry variable, read when neither `--otlp-endpoint` nor
+/// `OGI_OTLP_ENDPOINT` is given (it is then the environment layer, over the file).
+pub const OTEL_EXPORTER_OTLP_ENDPOINT: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+/// The environment layer of `otlp_endpoint`: `--otlp-endpoint` / `OGI_OTLP_ENDPOINT` (`given`),
+/// else `OTEL_EXPORTER_OTLP_ENDPOINT` (`standard`). Empty means unset, as OpenTelemetry reads
+/// its variables, so `OGI_OTLP_ENDPOINT=""` in a ConfigMap turns nothing on.
+fn otlp_endpoint(given: Option<String>, standard: Option<String>) -> Option<String> {
+    let set = |v: &String| !v.trim().is_empty();
+    given.filter(set).or(standard.filter(set))
 }
 
 /// The calendar a service uses: the shipped years plus the configured file.
@@ -88,8 +109,10 @@ impl ServiceBinary {
     }
 
     /// Parse the command line (flags and environment) into a validated configuration, and set
-    /// up logging. A bad configuration is reported and the process exits with status 2.
-    pub fn configure(&self) -> ServiceConfig {
+    /// up logging and trace export. A bad configuration is reported and the process exits with
+    /// status 2. Call inside the tokio runtime; shut the returned guard down when the service
+    /// has drained, so the last spans reach the collector.
+    pub fn configure(&self) -> (ServiceConfig, TelemetryGuard) {
         use clap::{CommandFactory, FromArgMatches};
         let command = ServiceArgs::command()
             .name(self.name)
@@ -99,13 +122,42 @@ impl ServiceBinary {
         let args = ServiceArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
         match args.resolve(self.defaults()) {
             Ok(config) => {
-                crate::telemetry::init(config.log_json);
-                config
+                let telemetry = crate::telemetry::init(self.name, &config);
+                (config, telemetry)
             }
             Err(error) => {
                 eprintln!("{}：配置错误：{error}", self.name);
                 std::process::exit(2);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_standard_variable_counts_only_when_ogis_is_unset() {
+        let ogi = || Some("http://ogi-collector:4317".to_string());
+        let otel = || Some("http://collector:4317".to_string());
+        assert_eq!(otlp_endpoint(None, None), None);
+        assert_eq!(otlp_endpoint(Some(String::new()), Some(" ".into())), None);
+        assert_eq!(otlp_endpoint(None, otel()), otel());
+        assert_eq!(otlp_endpoint(Some(String::new()), otel()), otel());
+        assert_eq!(otlp_endpoint(ogi(), otel()), ogi());
+        assert_eq!(otlp_endpoint(ogi(), None), ogi());
+    }
+
+    #[test]
+    fn the_flag_sets_the_endpoint() {
+        let args =
+            ServiceArgs::try_parse_from(["ogi-intake", "--otlp-endpoint", "http://127.0.0.1:4317"])
+                .unwrap();
+        let config = args.resolve(ServiceConfig::default()).unwrap();
+        assert_eq!(
+            config.otlp_endpoint.as_deref(),
+            Some("http://127.0.0.1:4317")
+        );
     }
 }

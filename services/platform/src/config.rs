@@ -29,6 +29,9 @@ pub struct ServiceConfig {
     pub shutdown_grace_secs: u64,
     /// JSON log lines.
     pub log_json: bool,
+    /// OpenTelemetry collector to send traces to, over OTLP/gRPC (`http://otel-collector:4317`);
+    /// no trace export when unset.
+    pub otlp_endpoint: Option<String>,
     /// Statutory periods and the project rules (补正 period, fee pause…).
     pub deadlines: DeadlinePolicy,
     /// Per-agency settings (行政机关), by the agency's name as printed on the report.
@@ -100,6 +103,7 @@ impl Default for ServiceConfig {
             calendar_file: None,
             shutdown_grace_secs: 20,
             log_json: false,
+            otlp_endpoint: None,
             deadlines: DeadlinePolicy::default(),
             agencies: Default::default(),
             migrate_only: false,
@@ -116,6 +120,7 @@ pub struct Overrides {
     pub nats_url: Option<String>,
     pub calendar_file: Option<PathBuf>,
     pub log_json: Option<bool>,
+    pub otlp_endpoint: Option<String>,
 }
 
 /// A configuration that cannot be used, with the reason in Chinese.
@@ -187,6 +192,9 @@ impl ServiceConfig {
         if let Some(v) = overrides.log_json {
             config.log_json = v;
         }
+        if let Some(v) = overrides.otlp_endpoint {
+            config.otlp_endpoint = Some(v);
+        }
         config.validate()?;
         Ok(config)
     }
@@ -244,6 +252,12 @@ impl ServiceConfig {
                 at = parent;
             }
         }
+        if let Some(endpoint) = &self.otlp_endpoint {
+            check_otlp_endpoint(endpoint).map_err(|reason| ConfigError::Invalid {
+                field: "otlp_endpoint",
+                reason,
+            })?;
+        }
         if let Some(path) = &self.calendar_file
             && !path.exists()
         {
@@ -254,6 +268,29 @@ impl ServiceConfig {
         }
         Ok(())
     }
+}
+
+/// An OTLP/gRPC endpoint is an http:// or https:// URL with a host and no path (gRPC puts the
+/// method in the path); the reason in Chinese when it is not.
+fn check_otlp_endpoint(endpoint: &str) -> Result<(), String> {
+    let example = "如 http://otel-collector:4317";
+    if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+        return Err(format!(
+            "应为以 http:// 或 https:// 开头的 OTLP/gRPC 地址（{example}），实际为「{endpoint}」"
+        ));
+    }
+    let uri: tonic::codegen::http::Uri = endpoint
+        .parse()
+        .map_err(|e| format!("「{endpoint}」不是有效的地址：{e}"))?;
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(format!("「{endpoint}」缺少主机名（{example}）"));
+    }
+    if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+        return Err(format!(
+            "OTLP/gRPC 地址不带路径（{example}；/v1/traces 是 OTLP/HTTP 的路径），实际为「{endpoint}」"
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -297,6 +334,51 @@ mod tests {
         };
         let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), overrides).unwrap();
         assert_eq!(c.admin_listen, Some(([127, 0, 0, 1], 9000).into()));
+    }
+
+    #[test]
+    fn otlp_endpoint_is_off_unless_configured_and_must_be_a_grpc_url() {
+        assert_eq!(ServiceConfig::default().otlp_endpoint, None);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("intake.toml");
+        std::fs::write(&file, "otlp_endpoint = \"http://collector:4317\"\n").unwrap();
+        let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), Overrides::default())
+            .unwrap();
+        assert_eq!(c.otlp_endpoint.as_deref(), Some("http://collector:4317"));
+        let overrides = Overrides {
+            otlp_endpoint: Some("https://collector.example:4317/".into()),
+            ..Default::default()
+        };
+        let c = ServiceConfig::load(ServiceConfig::default(), Some(&file), overrides).unwrap();
+        assert_eq!(
+            c.otlp_endpoint.as_deref(),
+            Some("https://collector.example:4317/"),
+            "flags and environment win over the file"
+        );
+        for bad in [
+            "collector:4317",
+            "grpc://collector:4317",
+            "http://",
+            "http://collector:4318/v1/traces",
+            "",
+        ] {
+            let overrides = Overrides {
+                otlp_endpoint: Some(bad.into()),
+                ..Default::default()
+            };
+            let err = ServiceConfig::load(ServiceConfig::default(), None, overrides).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ConfigError::Invalid {
+                        field: "otlp_endpoint",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
+            assert!(err.to_string().contains("otlp_endpoint"), "{err}");
+        }
     }
 
     #[test]

@@ -16,6 +16,7 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use prost::Message as _;
+use tracing::Instrument as _;
 
 use crate::bus::Delivery;
 
@@ -400,6 +401,10 @@ pub fn grpc_methods(descriptor_sets: &[&[u8]]) -> BTreeSet<String> {
 /// is the `grpc-status` header of a trailers-only response (how tonic answers an error), else
 /// `ok`; every ogi method is unary, so a status in the trailers is always `ok`. A call the
 /// client abandons counts as `cancelled`.
+///
+/// Each call runs in an `rpc` span (a server span when traces are exported) with the same
+/// bounded fields: `rpc.service` and `rpc.method` from the protos (`other` for anything else)
+/// and `rpc.grpc.status_code`; never the request's content.
 pub async fn track_grpc(
     State(known): State<Arc<BTreeSet<String>>>,
     request: Request,
@@ -411,20 +416,47 @@ pub async fn track_grpc(
     } else {
         OTHER_METHOD
     };
+    let (rpc_service, rpc_method) = method
+        .trim_start_matches('/')
+        .split_once('/')
+        .unwrap_or((OTHER_METHOD, OTHER_METHOD));
+    let span = tracing::info_span!(
+        "rpc",
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = rpc_service,
+        rpc.method = rpc_method,
+        rpc.grpc.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
     let mut call = InFlight {
         series: global().grpc_method(method),
         started: Instant::now(),
         done: false,
     };
-    let response = next.run(request).await;
+    let response = next.run(request).instrument(span.clone()).await;
     let code = match response.headers().get("grpc-status") {
         Some(value) => tonic::Code::from_bytes(value.as_bytes()),
         None if response.status().is_success() => tonic::Code::Ok,
         None => tonic::Code::Unknown,
     };
+    span.record("rpc.grpc.status_code", code as i32);
+    if server_error(code) {
+        span.record("otel.status_code", "error");
+    }
     call.series.record(code, call.started.elapsed());
     call.done = true;
     response
+}
+
+/// The codes that mark a server span as failed (OpenTelemetry's gRPC conventions): the others
+/// are the client's doing or an answer.
+fn server_error(code: tonic::Code) -> bool {
+    use tonic::Code::*;
+    matches!(
+        code,
+        Unknown | DeadlineExceeded | Unimplemented | Internal | Unavailable | DataLoss
+    )
 }
 
 /// Counts a call dropped before it was answered as `cancelled`.

@@ -22,6 +22,8 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let config = args.service.resolve(BINARY.defaults())?;
-    ogi_platform::telemetry::init(config.log_json);
-    ogi_reporting::run(config, args.rebuild).await
+    let telemetry = ogi_platform::telemetry::init(BINARY.name, &config);
+    let result = ogi_reporting::run(config, args.rebuild).await;
+    telemetry.shutdown().await;
+    result
 }
