@@ -14,7 +14,9 @@ use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::ServiceSchema;
-use ogi_platform::store::entities::{inbox, report_cases, report_entries, report_reviews};
+use ogi_platform::store::entities::{
+    inbox, report_cases, report_entries, report_reply_counts, report_reviews,
+};
 use ogi_proto::v1::{self as pb, reporting_service_server as server};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
@@ -44,6 +46,9 @@ pub async fn run(config: ServiceConfig, rebuild: bool) -> anyhow::Result<()> {
 async fn drop_projections(ctx: &ServiceContext) -> anyhow::Result<()> {
     report_cases::Entity::delete_many().exec(&ctx.db).await?;
     report_reviews::Entity::delete_many().exec(&ctx.db).await?;
+    report_reply_counts::Entity::delete_many()
+        .exec(&ctx.db)
+        .await?;
     for spec in consumers() {
         inbox::Entity::delete_many()
             .filter(inbox::Column::Consumer.eq(spec.durable.clone()))

@@ -7,19 +7,19 @@
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use ogi_core::codes::{ApplicantType, OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::report::{ReportCase, ReportReview, Tally};
 use ogi_platform::bus::{ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
 use ogi_platform::events::Producer;
-use ogi_platform::store::entities::{report_cases, report_reviews};
+use ogi_platform::store::entities::{report_cases, report_reply_counts, report_reviews};
 use ogi_proto::v1::{self as pb, event_envelope::Payload};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect, Set,
 };
 
 /// How many waiting events one transaction applies.
@@ -77,7 +77,8 @@ impl ProjectedCase {
 
 /// Write cases: new ones are inserted; for known ones a received application (or its
 /// amendment) updates the applicant type and receipt date and keeps the reply, a served reply
-/// updates everything.
+/// updates everything and is counted in the reply counters. A case's reply is served once,
+/// so each served case must be written once (the consumer's inbox sees to it).
 pub async fn write_cases<C: ConnectionTrait>(
     db: &C,
     cases: &[ProjectedCase],
@@ -108,6 +109,69 @@ pub async fn write_cases<C: ConnectionTrait>(
                 .exec_without_returning(db)
                 .await?;
         }
+    }
+    count_replies(db, cases).await
+}
+
+/// Add the served cases among `cases` to the reply counters.
+async fn count_replies<C: ConnectionTrait>(
+    db: &C,
+    cases: &[ProjectedCase],
+) -> Result<(), sea_orm::DbErr> {
+    use report_reply_counts::Column as R;
+    // One row per key: a multi-row upsert may not touch a row twice.
+    let mut counts: BTreeMap<(String, i32, i32, &'static str, &'static str, String), i64> =
+        BTreeMap::new();
+    for case in cases {
+        if let Some((outcome, replied_on)) = case.reply {
+            *counts
+                .entry((
+                    case.agency.clone(),
+                    case.received_on.year(),
+                    replied_on.year(),
+                    case.applicant_type.code(),
+                    outcome.code(),
+                    case.fee_yuan.clone().unwrap_or_default(),
+                ))
+                .or_default() += 1;
+        }
+    }
+    let rows: Vec<report_reply_counts::ActiveModel> = counts
+        .into_iter()
+        .map(
+            |((agency, received_year, replied_year, applicant_type, outcome, fee), n)| {
+                report_reply_counts::ActiveModel {
+                    agency: Set(agency),
+                    received_year: Set(received_year),
+                    replied_year: Set(replied_year),
+                    applicant_type: Set(applicant_type.into()),
+                    outcome: Set(outcome.into()),
+                    fee_yuan: Set(fee),
+                    cases: Set(n),
+                }
+            },
+        )
+        .collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        report_reply_counts::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::columns([
+                    R::Agency,
+                    R::ReceivedYear,
+                    R::RepliedYear,
+                    R::ApplicantType,
+                    R::Outcome,
+                    R::FeeYuan,
+                ])
+                .value(
+                    R::Cases,
+                    Expr::col((report_reply_counts::Entity, R::Cases))
+                        .add(Expr::cust("excluded.cases")),
+                )
+                .to_owned(),
+            )
+            .exec_without_returning(db)
+            .await?;
     }
     Ok(())
 }
@@ -254,10 +318,10 @@ fn parse_code<T: std::str::FromStr>(text: &str) -> Result<T, ServiceError> {
         .map_err(|_| ServiceError::Internal(format!("stored code {text}")))
 }
 
-/// The count of one agency and year from the projections, grouped in the database: only the
-/// cases that can count in the year (received by its end and not replied before it began) and
-/// the reviews filed in it, as counts per applicant type, outcome and where the receipt and
-/// reply dates fall against the year. Cases that paid a fee are few and counted one by one.
+/// The count of one agency and year from the projections: the replied cases from their
+/// counters (received by the year's end and replied in it or later), the cases still open
+/// grouped in the database, and the reviews filed in the year grouped likewise. A report reads
+/// a few dozen rows, however many cases an agency has.
 pub async fn tally<C: ConnectionTrait>(
     db: &C,
     agency: &str,
@@ -270,76 +334,60 @@ pub async fn tally<C: ConnectionTrait>(
     // Stand-in dates for each class: before the year, in it, after it.
     let before = NaiveDate::from_ymd_opt(year - 1, 12, 31).unwrap_or(start);
     let after = NaiveDate::from_ymd_opt(year + 1, 1, 1).unwrap_or(end);
-    // The literals are formatted from dates, never from input text.
+    let stand_in = |y: i32| match y.cmp(&year) {
+        std::cmp::Ordering::Less => before,
+        std::cmp::Ordering::Equal => end,
+        std::cmp::Ordering::Greater => after,
+    };
+    let mut tally = Tally::new(year);
+    let replied = report_reply_counts::Entity::find()
+        .filter(report_reply_counts::Column::Agency.eq(agency))
+        .filter(report_reply_counts::Column::ReceivedYear.lte(year))
+        .filter(report_reply_counts::Column::RepliedYear.gte(year))
+        .all(db)
+        .await?;
+    for row in replied {
+        let case = ReportCase {
+            applicant_type: parse_code(&row.applicant_type)?,
+            received_on: stand_in(row.received_year),
+            reply: Some((parse_code(&row.outcome)?, stand_in(row.replied_year))),
+            fee_collected_yuan: Some(row.fee_yuan.as_str())
+                .filter(|f| !f.is_empty())
+                .map(|f| {
+                    f.parse()
+                        .map_err(|_| ServiceError::Internal(format!("stored fee {f}")))
+                })
+                .transpose()?,
+            reviews: vec![],
+        };
+        tally.add_many(&case, row.cases);
+    }
+    // The literal is formatted from a date, never from input text.
     let received_class = Expr::cust(format!(
         "CASE WHEN received_on < '{start}' THEN 0 ELSE 1 END"
     ));
-    let replied_class = Expr::cust(format!(
-        "CASE WHEN replied_on IS NULL THEN 0 WHEN replied_on <= '{end}' THEN 1 ELSE 2 END"
-    ));
-    let in_year = || {
-        Condition::all()
-            .add(report_cases::Column::Agency.eq(agency))
-            .add(report_cases::Column::ReceivedOn.lte(end))
-            .add(
-                Condition::any()
-                    .add(report_cases::Column::RepliedOn.is_null())
-                    .add(report_cases::Column::RepliedOn.gte(start)),
-            )
-    };
-    let groups: Vec<(String, Option<String>, i32, i32, i64)> = report_cases::Entity::find()
+    let open: Vec<(String, i32, i64)> = report_cases::Entity::find()
         .select_only()
         .column(report_cases::Column::ApplicantType)
-        .column(report_cases::Column::Outcome)
         .column_as(received_class.clone(), "received_class")
-        .column_as(replied_class.clone(), "replied_class")
         .column_as(report_cases::Column::CaseId.count(), "cases")
-        .filter(in_year())
-        .filter(report_cases::Column::FeeYuan.is_null())
+        .filter(report_cases::Column::Agency.eq(agency))
+        .filter(report_cases::Column::RepliedOn.is_null())
+        .filter(report_cases::Column::ReceivedOn.lte(end))
         .group_by(report_cases::Column::ApplicantType)
-        .group_by(report_cases::Column::Outcome)
         .group_by(received_class)
-        .group_by(replied_class)
         .into_tuple()
         .all(db)
         .await?;
-    let mut tally = Tally::new(year);
-    for (applicant_type, outcome, received_class, replied_class, cases) in groups {
-        let replied_on = match replied_class {
-            0 => None,
-            1 => Some(end),
-            _ => Some(after),
-        };
-        let reply = match (outcome, replied_on) {
-            (Some(code), Some(on)) => Some((parse_code::<OutcomeCode>(&code)?, on)),
-            _ => None,
-        };
+    for (applicant_type, received_class, cases) in open {
         let case = ReportCase {
             applicant_type: parse_code(&applicant_type)?,
             received_on: if received_class == 0 { before } else { end },
-            reply,
+            reply: None,
             fee_collected_yuan: None,
             reviews: vec![],
         };
         tally.add_many(&case, cases);
-    }
-    let charged = report_cases::Entity::find()
-        .filter(in_year())
-        .filter(report_cases::Column::FeeYuan.is_not_null())
-        .all(db)
-        .await?;
-    for row in charged {
-        let reply = match (&row.outcome, row.replied_on) {
-            (Some(code), Some(on)) => Some((parse_code::<OutcomeCode>(code)?, on)),
-            _ => None,
-        };
-        tally.add(&ReportCase {
-            applicant_type: parse_code(&row.applicant_type)?,
-            received_on: row.received_on,
-            reply,
-            fee_collected_yuan: row.fee_yuan.as_deref().and_then(|f| f.parse().ok()),
-            reviews: vec![],
-        });
     }
     let concluded_class = Expr::cust(format!(
         "CASE WHEN concluded_on IS NOT NULL AND concluded_on <= '{end}' THEN 1 ELSE 0 END"

@@ -162,6 +162,35 @@ pub mod report_reviews {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Reporting's counters of replied cases (see migration m0006).
+pub mod report_reply_counts {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "report_reply_counts")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub received_year: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub replied_year: i32,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub applicant_type: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub outcome: String,
+        /// The fee collected as a decimal string, "" when none.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub fee_yuan: String,
+        pub cases: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// What an agency enters per year (table 二 figures, narrative) and locked reports.
 pub mod report_entries {
     use sea_orm::entity::prelude::*;
