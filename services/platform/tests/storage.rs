@@ -263,3 +263,15 @@ async fn storage_suite_on_postgres() {
     db.close().await.unwrap();
     cases.close().await.unwrap();
 }
+
+/// Replicas starting together on one PostgreSQL database migrate in turn: all of them start.
+#[tokio::test(flavor = "multi_thread")]
+async fn replicas_migrating_together_on_postgres_take_turns() {
+    for schema in [ServiceSchema::Intake, ServiceSchema::Reporting] {
+        let pg = ogi_testkit::PgDatabase::create().await.unwrap();
+        let opened = futures::future::join_all((0..4).map(|_| store::open(&pg.url, schema))).await;
+        for db in opened {
+            db.unwrap();
+        }
+    }
+}

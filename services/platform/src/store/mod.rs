@@ -7,7 +7,10 @@ pub mod repo;
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
+    TransactionTrait,
+};
 use sea_orm_migration::MigratorTrait;
 
 /// Which service's tables a database holds.
@@ -57,7 +60,34 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 }
 
 /// Apply the service's pending migrations.
+///
+/// On PostgreSQL, replicas of a service starting together (or beside the migration Job) take
+/// turns: each holds a transaction-scoped advisory lock of its schema while it migrates, so
+/// the second finds the work done instead of racing the first's `CREATE TABLE`.
 pub async fn migrate(db: &DatabaseConnection, schema: ServiceSchema) -> anyhow::Result<()> {
+    let turn = if db.get_database_backend() == DbBackend::Postgres {
+        let txn = db.begin().await?;
+        txn.execute(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [MIGRATION_LOCK.wrapping_add(schema as i64).into()],
+        ))
+        .await?;
+        Some(txn)
+    } else {
+        None
+    };
+    let migrated = run_migrations(db, schema).await;
+    if let Some(txn) = turn {
+        txn.commit().await?;
+    }
+    migrated
+}
+
+/// The advisory lock key of ogi's migrations ("ogi-migr" in ASCII), plus the schema's index.
+const MIGRATION_LOCK: i64 = 0x6f67_692d_6d69_6772;
+
+async fn run_migrations(db: &DatabaseConnection, schema: ServiceSchema) -> anyhow::Result<()> {
     use migrations::*;
     match schema {
         ServiceSchema::Intake => IntakeMigrator::up(db, None).await?,
