@@ -275,3 +275,48 @@ async fn replicas_migrating_together_on_postgres_take_turns() {
         }
     }
 }
+
+/// m0005 on a database with applications in it (SQLite rebuilds the table): the rows stay, and
+/// afterwards another agency may issue the same receipt number.
+async fn receipt_numbers_become_per_agency(url: &str) {
+    use ogi_platform::store::migrations::IntakeMigrator;
+    use sea_orm_migration::MigratorTrait;
+    let db = store::connect(url).await.unwrap();
+    // Up to m0003 (messaging, counters, applications), as an earlier release left it.
+    IntakeMigrator::up(&db, Some(3)).await.unwrap();
+    let app = |case_id: &str, agency: &str| applications::ActiveModel {
+        case_id: Set(case_id.into()),
+        agency: Set(agency.into()),
+        reference: Set(format!("{case_id}-ref")),
+        receipt_number: Set("2024-00001".into()),
+        channel: Set("online".into()),
+        received_on: Set(NaiveDate::from_ymd_opt(2024, 3, 5).unwrap()),
+        record: Set("{\"kept\":true}".into()),
+        status: Set("received".into()),
+        version: Set(1),
+        created_at: Set(Utc::now()),
+    };
+    app("a", "甲局").insert(&db).await.unwrap();
+    assert!(app("b", "乙局").insert(&db).await.is_err(), "before m0005");
+    store::migrate(&db, ServiceSchema::Intake).await.unwrap();
+    let kept = applications::Entity::find_by_id("a".to_string())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.record, "{\"kept\":true}");
+    app("b", "乙局").insert(&db).await.unwrap();
+    assert!(app("c", "甲局").insert(&db).await.is_err(), "same agency");
+}
+
+#[tokio::test]
+async fn receipt_numbers_become_per_agency_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    receipt_numbers_become_per_agency(&store::sqlite_url(&dir.path().join("intake.db"))).await;
+}
+
+#[tokio::test]
+async fn receipt_numbers_become_per_agency_on_postgres() {
+    let pg = ogi_testkit::PgDatabase::create().await.unwrap();
+    receipt_numbers_become_per_agency(&pg.url).await;
+}
