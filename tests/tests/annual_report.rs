@@ -114,19 +114,23 @@ async fn the_anju_2024_report_equals_the_published_one() {
 
     // The office documents through `ogi report -o`, read back: the .xlsx's table 三 sheet has
     // the 予以公开 row with its figures as numbers, the .docx's text the published cells.
-    let xlsx = system.dir.path().join("报告.xlsx");
-    let out = system.ogi(&[
-        "report",
-        "--agency",
-        AGENCY,
-        "--year",
-        "2024",
-        "--format",
-        "xlsx",
-        "-o",
-        xlsx.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let written = |format: &str| {
+        let path = system.dir.path().join(format!("报告.{format}"));
+        let out = system.ogi(&[
+            "report",
+            "--agency",
+            AGENCY,
+            "--year",
+            "2024",
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        path
+    };
+    let xlsx = written("xlsx");
     let mut book: calamine::Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
     use calamine::Reader as _;
     let three = book.worksheet_range("三、依申请公开").unwrap();
@@ -142,19 +146,7 @@ async fn the_anju_2024_report_equals_the_published_one() {
         })
         .collect();
     assert_eq!(disclosed, [79.0, 0.0, 0.0, 0.0, 0.0, 0.0, 79.0]);
-    let docx = system.dir.path().join("报告.docx");
-    let out = system.ogi(&[
-        "report",
-        "--agency",
-        AGENCY,
-        "--year",
-        "2024",
-        "--format",
-        "docx",
-        "-o",
-        docx.to_str().unwrap(),
-    ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let docx = written("docx");
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&docx).unwrap()).unwrap();
     let document = std::io::read_to_string(archive.by_name("word/document.xml").unwrap()).unwrap();
     for needle in [

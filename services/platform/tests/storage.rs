@@ -54,6 +54,15 @@ impl EventHandler for FailingEffect {
     }
 }
 
+/// How many effects [`CountingEffect`] has applied.
+async fn effects(db: &DatabaseConnection) -> i64 {
+    counters::Entity::find_by_id(("effects".to_string(), 0))
+        .one(db)
+        .await
+        .unwrap()
+        .map_or(0, |c| c.next)
+}
+
 /// `db` holds intake's tables, `cases` approval's (one database per service).
 async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
     // Migrations are idempotent.
@@ -113,12 +122,7 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
             .unwrap(),
         Delivery::Applied
     );
-    let effects = counters::Entity::find_by_id(("effects".to_string(), 0))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(effects.next, 3, "three applied deliveries, no more");
+    assert_eq!(effects(&db).await, 3, "three applied deliveries, no more");
     assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 3);
 
     // A batch in one transaction: an id already applied, and one twice in the batch, are
@@ -142,12 +146,7 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
             Delivery::Applied
         ]
     );
-    let effects = counters::Entity::find_by_id(("effects".to_string(), 0))
-        .one(&db)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(effects.next, 5, "two more applied in the batch");
+    assert_eq!(effects(&db).await, 5, "two more applied in the batch");
     assert_eq!(inbox::Entity::find().count(&db).await.unwrap(), 5);
 
     // Counters: per scope and year, from 1.
