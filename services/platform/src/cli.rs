@@ -120,6 +120,12 @@ impl ServiceBinary {
             .version(env!("CARGO_PKG_VERSION"));
         let matches = command.get_matches();
         let args = ServiceArgs::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        self.start_with(args)
+    }
+
+    /// The configuration from already parsed arguments (a binary with flags of its own), and
+    /// telemetry installed; on a bad configuration, the error in Chinese and exit code 2.
+    pub fn start_with(&self, args: ServiceArgs) -> (ServiceConfig, TelemetryGuard) {
         match args.resolve(self.defaults()) {
             Ok(config) => {
                 let telemetry = crate::telemetry::init(self.name, &config);

@@ -13,7 +13,7 @@ const BINARY: ServiceBinary = ServiceBinary {
 struct Args {
     #[command(flatten)]
     service: ServiceArgs,
-    /// Drop the projections and rebuild them by replaying the event streams from the start.
+    /// 删除统计投影，从事件流起点重放重建（数字与重建前相同）
     #[arg(long)]
     rebuild: bool,
 }
@@ -21,8 +21,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let config = args.service.resolve(BINARY.defaults())?;
-    let telemetry = ogi_platform::telemetry::init(BINARY.name, &config);
+    let (config, telemetry) = BINARY.start_with(args.service);
     let result = ogi_reporting::run(config, args.rebuild).await;
     telemetry.shutdown().await;
     result
