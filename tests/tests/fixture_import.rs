@@ -89,3 +89,39 @@ async fn the_fixture_imports_twice_on_sqlite() {
 async fn the_fixture_imports_twice_on_postgres() {
     import_twice_and_export(Backend::Postgres).await;
 }
+
+/// An import interrupted after a case was closed but before its reviews were recorded: the
+/// next import of the file records them (a closed case is not skipped as a whole), once.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_closed_case_gets_the_reviews_an_interrupted_import_left_out() {
+    let system = System::start(Backend::Sqlite).await.unwrap();
+    let fixture = records::parse_jsonl(&std::fs::read_to_string(fixture()).unwrap());
+    let (_, full) = fixture
+        .records
+        .iter()
+        .find(|(_, r)| !r.reviews.is_empty())
+        .expect("a fixture case with a review")
+        .clone();
+    let mut interrupted = full.clone();
+    interrupted.reviews.clear();
+    for (name, record) in [("first.jsonl", &interrupted), ("again.jsonl", &full)] {
+        let file = write(system.dir.path(), name, &records::to_jsonl_line(record));
+        let out = system.ogi(&["import", file.to_str().unwrap()]);
+        assert!(out.status.success(), "{}", stdout(&out));
+    }
+    let reviews = full.reviews.len() as u64;
+    assert_eq!(
+        system
+            .wait_for_count(
+                "OGI_APPROVAL",
+                "ogi.approval.review.recorded",
+                reviews,
+                Duration::from_secs(30)
+            )
+            .await,
+        reviews
+    );
+    let exported = records::parse_jsonl(&stdout(&system.ogi(&["export"])));
+    assert_eq!(exported.records.len(), 1);
+    assert_eq!(exported.records[0].1.reviews, full.reviews);
+}

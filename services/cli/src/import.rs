@@ -193,29 +193,16 @@ pub async fn replay(
     .into_inner();
     let application = submitted.application.unwrap_or_default();
     let case_id = application.case_id.clone();
-    if !submitted.created {
-        // Already present: if it is closed, nothing to do; else resume where it stopped.
-        let case = c
-            .approval
+    // Already present: resume where it stopped. A closed case still gets whichever of its
+    // reviews an interrupted import had not recorded yet.
+    let closed = !submitted.created
+        && c.approval
             .get_case(pb::GetCaseRequest {
                 case_id: case_id.clone(),
             })
-            .await;
-        if case.is_ok_and(|r| r.into_inner().stage == "closed") {
-            return Ok(false);
-        }
-    }
+            .await
+            .is_ok_and(|r| r.into_inner().stage == "closed");
 
-    // Validation: correction path or acceptance.
-    let requested = record.history.iter().find_map(|h| match &h.event {
-        HistoryEvent::CorrectionRequested { due_on } => Some((h.on, *due_on)),
-        _ => None,
-    });
-    let corrected = record
-        .history
-        .iter()
-        .find(|h| matches!(h.event, HistoryEvent::Corrected))
-        .map(|h| h.on);
     macro_rules! call {
         ($client:ident . $method:ident ( $req:expr ), $field:expr) => {{
             let req = $req;
@@ -232,153 +219,168 @@ pub async fn replay(
                 .into_inner()
         }};
     }
-    match requested {
-        Some((on, due_on)) => {
-            call!(
-                validation.request_correction(pb::RequestCorrectionRequest {
-                    context: ctx(on, key("correction_requested")),
-                    case_id: case_id.clone(),
-                    items: vec![],
-                    due_on: due_on.map(|d| d.to_string()).unwrap_or_default(),
-                }),
-                "history"
-            );
-            if let Some(on) = corrected {
+    'handling: {
+        if closed {
+            break 'handling;
+        }
+        // Validation: correction path or acceptance.
+        let requested = record.history.iter().find_map(|h| match &h.event {
+            HistoryEvent::CorrectionRequested { due_on } => Some((h.on, *due_on)),
+            _ => None,
+        });
+        let corrected = record
+            .history
+            .iter()
+            .find(|h| matches!(h.event, HistoryEvent::Corrected))
+            .map(|h| h.on);
+        match requested {
+            Some((on, due_on)) => {
                 call!(
-                    validation.record_correction(pb::RecordCorrectionRequest {
-                        context: ctx(on, key("corrected")),
-                        case_id: case_id.clone()
+                    validation.request_correction(pb::RequestCorrectionRequest {
+                        context: ctx(on, key("correction_requested")),
+                        case_id: case_id.clone(),
+                        items: vec![],
+                        due_on: due_on.map(|d| d.to_string()).unwrap_or_default(),
                     }),
                     "history"
                 );
-            } else if let Some(outcome) = &record.outcome
-                && outcome.code == OutcomeCode::OtherCorrectionOverdue
-            {
+                if let Some(on) = corrected {
+                    call!(
+                        validation.record_correction(pb::RecordCorrectionRequest {
+                            context: ctx(on, key("corrected")),
+                            case_id: case_id.clone()
+                        }),
+                        "history"
+                    );
+                } else if let Some(outcome) = &record.outcome
+                    && outcome.code == OutcomeCode::OtherCorrectionOverdue
+                {
+                    call!(
+                        validation.record_abandonment(pb::RecordAbandonmentRequest {
+                            context: ctx(outcome.replied_on, key("abandoned")),
+                            case_id: case_id.clone()
+                        }),
+                        "outcome"
+                    );
+                }
+            }
+            None => {
                 call!(
-                    validation.record_abandonment(pb::RecordAbandonmentRequest {
-                        context: ctx(outcome.replied_on, key("abandoned")),
+                    validation.accept_application(pb::AcceptApplicationRequest {
+                        context: ctx(record.received_on, key("accepted")),
+                        case_id: case_id.clone()
+                    }),
+                    "received_on"
+                );
+            }
+        }
+
+        // Approval: the handling history, in order.
+        for (i, h) in record.history.iter().enumerate() {
+            let field = format!("history[{i}]");
+            let k = key(&format!("h{i}"));
+            let id = case_id.clone();
+            match &h.event {
+                HistoryEvent::CorrectionRequested { .. } | HistoryEvent::Corrected => {}
+                HistoryEvent::ThirdPartyConsulted | HistoryEvent::OtherAgencyConsulted => {
+                    let kind = consulted_party(&h.event);
+                    call!(
+                        approval.start_consultation(pb::StartConsultationRequest {
+                            context: ctx(h.on, k),
+                            case_id: id,
+                            kind,
+                            party: String::new()
+                        }),
+                        &field
+                    );
+                }
+                HistoryEvent::ThirdPartyReplied | HistoryEvent::OtherAgencyReplied => {
+                    let kind = consulted_party(&h.event);
+                    call!(
+                        approval.record_consultation_reply(pb::RecordConsultationReplyRequest {
+                            context: ctx(h.on, k),
+                            case_id: id,
+                            kind,
+                            opinion: String::new()
+                        }),
+                        &field
+                    );
+                }
+                HistoryEvent::Extended { days } => {
+                    call!(
+                        approval.extend(pb::ExtendRequest {
+                            context: ctx(h.on, k),
+                            case_id: id,
+                            days: *days,
+                            approved_by: String::new(),
+                            reason: String::new()
+                        }),
+                        &field
+                    );
+                }
+                HistoryEvent::FeeNotified { amount_yuan } => {
+                    let amount = fees::parse_yuan(amount_yuan)
+                        .map(fees::format_yuan)
+                        .unwrap_or_else(|_| amount_yuan.clone());
+                    call!(
+                        approval.notify_fee(pb::NotifyFeeRequest {
+                            context: ctx(h.on, k),
+                            case_id: id,
+                            basis: Some(pb::notify_fee_request::Basis::AmountYuan(amount))
+                        }),
+                        &field
+                    );
+                }
+                HistoryEvent::FeePaid => {
+                    call!(
+                        approval.record_fee_payment(pb::RecordFeePaymentRequest {
+                            context: ctx(h.on, k),
+                            case_id: id
+                        }),
+                        &field
+                    );
+                }
+            }
+        }
+
+        // The decision, its approval chain, and service.
+        let Some(outcome) = &record.outcome else {
+            return Ok(submitted.created);
+        };
+        if outcome.code != OutcomeCode::OtherCorrectionOverdue {
+            call!(
+                approval.draft_decision(pb::DraftDecisionRequest {
+                    context: ctx(outcome.replied_on, key("draft")),
+                    case_id: case_id.clone(),
+                    outcome_code: outcome.code.code().into(),
+                    legal_basis: String::new(),
+                    reply_text: String::new(),
+                    other_agency: String::new(),
+                }),
+                "outcome.code"
+            );
+            for level in 1..=10 {
+                let file = call!(
+                    approval.approve_decision(pb::ApproveDecisionRequest {
+                        context: ctx(outcome.replied_on, key(&format!("approve{level}"))),
                         case_id: case_id.clone()
                     }),
                     "outcome"
                 );
+                if file.stage != "drafted" {
+                    break;
+                }
             }
         }
-        None => {
-            call!(
-                validation.accept_application(pb::AcceptApplicationRequest {
-                    context: ctx(record.received_on, key("accepted")),
-                    case_id: case_id.clone()
-                }),
-                "received_on"
-            );
-        }
-    }
-
-    // Approval: the handling history, in order.
-    for (i, h) in record.history.iter().enumerate() {
-        let field = format!("history[{i}]");
-        let k = key(&format!("h{i}"));
-        let id = case_id.clone();
-        match &h.event {
-            HistoryEvent::CorrectionRequested { .. } | HistoryEvent::Corrected => {}
-            HistoryEvent::ThirdPartyConsulted | HistoryEvent::OtherAgencyConsulted => {
-                let kind = consulted_party(&h.event);
-                call!(
-                    approval.start_consultation(pb::StartConsultationRequest {
-                        context: ctx(h.on, k),
-                        case_id: id,
-                        kind,
-                        party: String::new()
-                    }),
-                    &field
-                );
-            }
-            HistoryEvent::ThirdPartyReplied | HistoryEvent::OtherAgencyReplied => {
-                let kind = consulted_party(&h.event);
-                call!(
-                    approval.record_consultation_reply(pb::RecordConsultationReplyRequest {
-                        context: ctx(h.on, k),
-                        case_id: id,
-                        kind,
-                        opinion: String::new()
-                    }),
-                    &field
-                );
-            }
-            HistoryEvent::Extended { days } => {
-                call!(
-                    approval.extend(pb::ExtendRequest {
-                        context: ctx(h.on, k),
-                        case_id: id,
-                        days: *days,
-                        approved_by: String::new(),
-                        reason: String::new()
-                    }),
-                    &field
-                );
-            }
-            HistoryEvent::FeeNotified { amount_yuan } => {
-                let amount = fees::parse_yuan(amount_yuan)
-                    .map(fees::format_yuan)
-                    .unwrap_or_else(|_| amount_yuan.clone());
-                call!(
-                    approval.notify_fee(pb::NotifyFeeRequest {
-                        context: ctx(h.on, k),
-                        case_id: id,
-                        basis: Some(pb::notify_fee_request::Basis::AmountYuan(amount))
-                    }),
-                    &field
-                );
-            }
-            HistoryEvent::FeePaid => {
-                call!(
-                    approval.record_fee_payment(pb::RecordFeePaymentRequest {
-                        context: ctx(h.on, k),
-                        case_id: id
-                    }),
-                    &field
-                );
-            }
-        }
-    }
-
-    // The decision, its approval chain, and service.
-    let Some(outcome) = &record.outcome else {
-        return Ok(submitted.created);
-    };
-    if outcome.code != OutcomeCode::OtherCorrectionOverdue {
         call!(
-            approval.draft_decision(pb::DraftDecisionRequest {
-                context: ctx(outcome.replied_on, key("draft")),
+            publishing.serve_reply(pb::ServeReplyRequest {
+                context: ctx(outcome.replied_on, key("served")),
                 case_id: case_id.clone(),
-                outcome_code: outcome.code.code().into(),
-                legal_basis: String::new(),
-                reply_text: String::new(),
-                other_agency: String::new(),
+                method: record.request.delivery.code().into(),
             }),
-            "outcome.code"
+            "outcome.replied_on"
         );
-        for level in 1..=10 {
-            let file = call!(
-                approval.approve_decision(pb::ApproveDecisionRequest {
-                    context: ctx(outcome.replied_on, key(&format!("approve{level}"))),
-                    case_id: case_id.clone()
-                }),
-                "outcome"
-            );
-            if file.stage != "drafted" {
-                break;
-            }
-        }
     }
-    call!(
-        publishing.serve_reply(pb::ServeReplyRequest {
-            context: ctx(outcome.replied_on, key("served")),
-            case_id: case_id.clone(),
-            method: record.request.delivery.code().into(),
-        }),
-        "outcome.replied_on"
-    );
 
     // Reviews and lawsuits are recorded once the case is closed.
     if !record.reviews.is_empty() {
