@@ -55,13 +55,23 @@ fn find_workspace_root(start: &Path) -> Option<PathBuf> {
 }
 
 /// A TCP port on 127.0.0.1 that was free a moment ago (bind to port 0, read
-/// the port, release it). Another process may take it before you do; the
-/// kernel hands out ephemeral ports in turn, so that is rare.
+/// the port, release it), never one this process was handed before: the
+/// kernel may offer a released port again at once, and two services of one
+/// system given the same port fail to start. Another process may still take
+/// it before you do; that is rare.
 pub fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("bind 127.0.0.1:0 to find a free port")
+    static HANDED_OUT: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+            .and_then(|listener| listener.local_addr())
+            .map(|addr| addr.port())
+            .expect("bind 127.0.0.1:0 to find a free port");
+        if !handed_out.contains(&port) {
+            handed_out.push(port);
+            return port;
+        }
+    }
 }
 
 /// Calls `f` until it returns `Some`, sleeping briefly (5 ms, doubling up to
