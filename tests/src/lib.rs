@@ -417,6 +417,33 @@ impl System {
         }
     }
 
+    /// Finish an import that a restarted service interrupted: wait for the first run, run the
+    /// same file again (it resumes; nothing is applied twice) and insist that it succeeds,
+    /// then wait until `cases` replies are served. Returns how many are.
+    pub async fn finish_import(&self, mut first: Child, path: &Path, cases: u64) -> u64 {
+        let status = first.wait().unwrap();
+        let printed = first
+            .stdout
+            .take()
+            .map(|out| std::io::read_to_string(out).unwrap_or_default())
+            .unwrap_or_default();
+        let out = self.ogi(&["import", path.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "first: {status} {printed}\nsecond: {}\n{}\n{}",
+            stdout(&out),
+            stderr(&out),
+            self.logs()
+        );
+        self.wait_for_count(
+            "OGI_PUBLISHING",
+            "ogi.publishing.reply.served",
+            cases,
+            Duration::from_secs(60),
+        )
+        .await
+    }
+
     /// Messages on a subject in its stream, counted by the server.
     pub async fn count_subject(&self, stream: &str, subject: &str) -> anyhow::Result<u64> {
         let js = self.jetstream().await?;

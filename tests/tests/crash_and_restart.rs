@@ -8,7 +8,7 @@ use ogi_e2e::{Backend, System, fixture, stdout};
 async fn kill_in_the_middle(backend: Backend, victim: &str) {
     let mut system = System::start(backend).await.unwrap();
     let path = fixture();
-    let mut import = system.ogi_spawn(&["import", path.to_str().unwrap()]);
+    let import = system.ogi_spawn(&["import", path.to_str().unwrap()]);
     // Wait until the import is well under way.
     let start = Instant::now();
     while system
@@ -26,25 +26,8 @@ async fn kill_in_the_middle(backend: Backend, victim: &str) {
     }
     system.kill(victim);
     system.restart(victim).unwrap();
-    let status = import.wait().unwrap();
-    let first = std::io::read_to_string(import.stdout.take().unwrap()).unwrap();
     // Whatever the first run could not finish, a second run resumes; nothing is applied twice.
-    let out = system.ogi(&["import", path.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "first: {status} {first}\nsecond: {}\n{}",
-        stdout(&out),
-        system.logs()
-    );
-
-    let served = system
-        .wait_for_count(
-            "OGI_PUBLISHING",
-            "ogi.publishing.reply.served",
-            168,
-            Duration::from_secs(60),
-        )
-        .await;
+    let served = system.finish_import(import, &path, 168).await;
     assert_eq!(served, 168, "every case served exactly once");
     for (stream, subject) in [
         ("OGI_INTAKE", "ogi.intake.application.received"),
