@@ -1,56 +1,20 @@
 //! The outbox and the inbox against a real nats-server (started per test on a free port).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer::pull};
-use chrono::NaiveDate;
 use futures::StreamExt;
-use ogi_platform::bus::{self, ConsumerSpec, Delivery, EventHandler, HandlerError};
-use ogi_platform::events::{self, EventContext, Producer};
-use ogi_platform::store::{self, ServiceSchema, entities::*, repo};
-use ogi_proto::v1::{ApplicationCorrected, EventEnvelope, event_envelope::Payload};
+use ogi_platform::bus::{self, ConsumerSpec, Delivery};
+use ogi_platform::events::{self, Producer};
+use ogi_platform::store::{self, ServiceSchema, entities::*};
 use ogi_testkit::{NatsServer, poll_until};
-use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
 use tokio_util::sync::CancellationToken;
 
-fn event(case: &str) -> EventEnvelope {
-    let ctx = EventContext {
-        case_id: case.into(),
-        agency: "测试局".into(),
-        actor: "test".into(),
-    };
-    events::envelope(
-        &ctx,
-        NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),
-        1,
-        Payload::ApplicationCorrected(ApplicationCorrected {}),
-    )
-}
-
-struct CountingEffect;
-
-#[async_trait::async_trait]
-impl EventHandler for CountingEffect {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        _: &EventEnvelope,
-    ) -> Result<(), HandlerError> {
-        repo::next_number(txn, "effects", 0).await?;
-        Ok(())
-    }
-}
-
-async fn effects(db: &DatabaseConnection) -> i64 {
-    counters::Entity::find_by_id(("effects".to_string(), 0))
-        .one(db)
-        .await
-        .unwrap()
-        .map_or(0, |c| c.next)
-}
+use common::{CountingEffect, effects, event};
 
 async fn setup() -> (
     NatsServer,

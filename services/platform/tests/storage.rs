@@ -1,67 +1,16 @@
 //! One repository test suite, run on SQLite and on a fresh PostgreSQL database.
 
+mod common;
+
 use chrono::{NaiveDate, Utc};
-use ogi_platform::bus::{self, Delivery, EventHandler, HandlerError};
-use ogi_platform::events::{self, EventContext};
+use ogi_platform::bus::{self, Delivery};
+use ogi_platform::events;
 use ogi_platform::store::{self, ServiceSchema, entities::*, repo};
-use ogi_proto::v1::{ApplicationCorrected, EventEnvelope, event_envelope::Payload};
 use sea_orm::{
-    ActiveModelTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait, Set,
-    TransactionTrait,
+    ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set, TransactionTrait,
 };
 
-fn event() -> EventEnvelope {
-    let ctx = EventContext {
-        case_id: "c-1".into(),
-        agency: "测试局".into(),
-        actor: "test".into(),
-    };
-    events::envelope(
-        &ctx,
-        NaiveDate::from_ymd_opt(2024, 3, 5).unwrap(),
-        1,
-        Payload::ApplicationCorrected(ApplicationCorrected {}),
-    )
-}
-
-/// An effect that counts: bumps a counter row.
-struct CountingEffect;
-
-#[async_trait::async_trait]
-impl EventHandler for CountingEffect {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        _: &EventEnvelope,
-    ) -> Result<(), HandlerError> {
-        repo::next_number(txn, "effects", 0).await?;
-        Ok(())
-    }
-}
-
-/// A failing effect: its transaction must leave nothing behind, inbox included.
-struct FailingEffect;
-
-#[async_trait::async_trait]
-impl EventHandler for FailingEffect {
-    async fn handle(
-        &self,
-        txn: &DatabaseTransaction,
-        _: &EventEnvelope,
-    ) -> Result<(), HandlerError> {
-        repo::next_number(txn, "effects", 0).await?;
-        Err(HandlerError::Retry("not yet".into()))
-    }
-}
-
-/// How many effects [`CountingEffect`] has applied.
-async fn effects(db: &DatabaseConnection) -> i64 {
-    counters::Entity::find_by_id(("effects".to_string(), 0))
-        .one(db)
-        .await
-        .unwrap()
-        .map_or(0, |c| c.next)
-}
+use common::{CountingEffect, FailingEffect, effects, event};
 
 /// `db` holds intake's tables, `cases` approval's (one database per service).
 async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
@@ -77,10 +26,10 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
 
     // Outbox: a rolled-back transaction leaves no event; a committed one does.
     let txn = db.begin().await.unwrap();
-    bus::append_outbox(&txn, &event()).await.unwrap();
+    bus::append_outbox(&txn, &event("c-1")).await.unwrap();
     txn.rollback().await.unwrap();
     assert_eq!(bus::outbox_backlog(&db).await.unwrap(), 0);
-    let e = event();
+    let e = event("c-1");
     let txn = db.begin().await.unwrap();
     bus::append_outbox(&txn, &e).await.unwrap();
     txn.commit().await.unwrap();
@@ -114,7 +63,7 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
         Delivery::Applied
     );
     // A failed effect leaves neither effect nor inbox row.
-    let f = event();
+    let f = event("c-1");
     assert!(bus::apply_once(&db, "t", &FailingEffect, &f).await.is_err());
     assert_eq!(
         bus::apply_once(&db, "t", &CountingEffect, &f)
@@ -127,7 +76,7 @@ async fn suite(db: DatabaseConnection, cases: DatabaseConnection) {
 
     // A batch in one transaction: an id already applied, and one twice in the batch, are
     // skipped; a failing effect rolls the whole batch back, effects and inbox rows alike.
-    let (g, h) = (event(), event());
+    let (g, h) = (event("c-1"), event("c-1"));
     let batch = [e.clone(), g.clone(), g.clone(), h.clone()];
     assert!(
         bus::apply_batch(&db, "t", &FailingEffect, &batch)
