@@ -1,0 +1,187 @@
+//! 案件详情: the application as received (identity number and phone masked unless the
+//! service unmasks them for this user), the screening and correction findings, the stage,
+//! the reply deadline with its explanation, and the case's history.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use ogi_proto::v1 as pb;
+
+use super::{Header, applicant_type_label, channel_label, outcome_label, stage_label};
+use crate::AppState;
+use crate::grpc::{as_user, explain};
+use crate::session::SignedIn;
+
+pub struct Dated {
+    pub on: String,
+    pub text: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "case.html")]
+pub struct CasePage {
+    pub header: Header,
+    pub case_id: String,
+    pub reference: String,
+    pub receipt_number: String,
+    pub agency: String,
+    pub channel: String,
+    pub received_on: String,
+    pub applicant_type: String,
+    pub applicant_name: String,
+    pub id_number: String,
+    pub phone: String,
+    pub description: String,
+    pub identity_check: String,
+    pub suggestions: Vec<String>,
+    pub correction: Vec<String>,
+    pub stage: String,
+    pub due_on: String,
+    pub provisional: bool,
+    pub deadline_steps: Vec<Dated>,
+    pub outcome: String,
+    pub replied_on: String,
+    pub overdue: bool,
+    pub history: Vec<Dated>,
+    pub notices: Vec<String>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "not_found.html")]
+pub struct NotFoundPage {
+    pub header: Header,
+    pub message: String,
+}
+
+pub async fn page(
+    signed_in: SignedIn,
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+) -> Response {
+    let token = signed_in.token.clone();
+    let mut intake = state.services.intake.clone();
+    let app = match intake
+        .get_application(as_user(
+            &token,
+            pb::GetApplicationRequest {
+                case_id: case_id.clone(),
+                ..Default::default()
+            },
+        ))
+        .await
+    {
+        Ok(r) => r.into_inner(),
+        Err(status) => {
+            let code = match status.code() {
+                tonic::Code::NotFound => StatusCode::NOT_FOUND,
+                tonic::Code::PermissionDenied => StatusCode::FORBIDDEN,
+                _ => StatusCode::BAD_GATEWAY,
+            };
+            let page = NotFoundPage {
+                header: Header::of(&signed_in),
+                message: explain(&status),
+            };
+            return (code, page).into_response();
+        }
+    };
+    let applicant = app.applicant.clone().unwrap_or_default();
+    let mut page = CasePage {
+        header: Header::of(&signed_in),
+        case_id: case_id.clone(),
+        reference: app.reference.clone(),
+        receipt_number: app.receipt_number.clone(),
+        agency: app.agency.clone(),
+        channel: channel_label(&app.channel),
+        received_on: app.received_on.clone(),
+        applicant_type: applicant_type_label(&applicant.r#type),
+        applicant_name: applicant.name.clone(),
+        id_number: applicant.id_number.clone(),
+        phone: applicant.phone.clone().unwrap_or_default(),
+        description: app.request.clone().unwrap_or_default().description,
+        identity_check: String::new(),
+        suggestions: Vec::new(),
+        correction: Vec::new(),
+        stage: "待受理".to_string(),
+        due_on: String::new(),
+        provisional: false,
+        deadline_steps: Vec::new(),
+        outcome: String::new(),
+        replied_on: String::new(),
+        overdue: false,
+        history: Vec::new(),
+        notices: Vec::new(),
+    };
+    let mut validation = state.services.validation.clone();
+    match validation
+        .get_findings(as_user(
+            &token,
+            pb::GetFindingsRequest {
+                case_id: case_id.clone(),
+            },
+        ))
+        .await
+    {
+        Ok(r) => {
+            let f = r.into_inner();
+            page.identity_check = f.identity_check;
+            page.suggestions = f.suggestions.into_iter().map(|s| s.reason).collect();
+            if f.state == "awaiting_correction" {
+                page.stage = "补正中".to_string();
+            }
+            if !f.correction_requested_on.is_empty() {
+                page.correction.push(format!(
+                    "{} 发出补正通知，补正期限 {}：{}",
+                    f.correction_requested_on,
+                    f.correction_due_on,
+                    f.correction_items.join("；")
+                ));
+            }
+        }
+        Err(status) if status.code() == tonic::Code::NotFound => {}
+        Err(status) => page.notices.push(explain(&status)),
+    }
+    let mut approval = state.services.approval.clone();
+    match approval
+        .get_case(as_user(
+            &token,
+            pb::GetCaseRequest {
+                case_id: case_id.clone(),
+            },
+        ))
+        .await
+    {
+        Ok(r) => {
+            let file = r.into_inner();
+            page.stage = stage_label(&file.stage);
+            if let Some(d) = file.deadline {
+                page.due_on = d.due_on;
+                page.provisional = d.provisional;
+                page.deadline_steps = d
+                    .steps
+                    .into_iter()
+                    .map(|s| Dated {
+                        on: s.on,
+                        text: s.text,
+                    })
+                    .collect();
+            }
+            page.outcome = outcome_label(&file.outcome_code);
+            page.replied_on = file.replied_on;
+            page.overdue = file.overdue;
+            page.history = file
+                .history
+                .into_iter()
+                .map(|h| Dated {
+                    on: h.on,
+                    text: h.text,
+                })
+                .collect();
+        }
+        // Not yet accepted: the case is still with registration and validation.
+        Err(status) if status.code() == tonic::Code::NotFound => {}
+        Err(status) => page.notices.push(explain(&status)),
+    }
+    page.into_response()
+}

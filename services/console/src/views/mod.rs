@@ -1,0 +1,103 @@
+//! One module per feature of the console.
+
+pub mod case;
+pub mod cases;
+pub mod login;
+pub mod workbench;
+
+use std::str::FromStr;
+
+use ogi_core::codes::{ApplicantType, Channel, OutcomeCode};
+
+/// Today in China (UTC+8): what "due soon" and "overdue" are counted from on screen. Only
+/// the display uses it; every legal date a step records is entered by the user.
+pub fn today_in_china() -> chrono::NaiveDate {
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    chrono::Utc::now().with_timezone(&china).date_naive()
+}
+
+/// The Chinese name of a stage code.
+pub fn stage_label(code: &str) -> String {
+    match code {
+        "received" => "待受理",
+        "awaiting_correction" => "补正中",
+        "in_progress" => "办理中",
+        "drafted" => "待审批",
+        "approved" => "已审批待送达",
+        "closed" => "已办结",
+        "" => "",
+        _ => "未知环节",
+    }
+    .to_string()
+}
+
+pub fn channel_label(code: &str) -> String {
+    Channel::from_str(code)
+        .map(|c| c.label().to_string())
+        .unwrap_or_else(|_| "其他".to_string())
+}
+
+pub fn applicant_type_label(code: &str) -> String {
+    ApplicantType::from_str(code)
+        .map(|t| t.column_label().to_string())
+        .unwrap_or_else(|_| "其他".to_string())
+}
+
+pub fn outcome_label(code: &str) -> String {
+    if code.is_empty() {
+        return String::new();
+    }
+    OutcomeCode::from_str(code)
+        .map(|o| o.short_label().to_string())
+        .unwrap_or_else(|_| "其他".to_string())
+}
+
+/// Names of roles, for the header.
+pub fn role_label(code: &str) -> &'static str {
+    match code {
+        "registrar" => "登记员",
+        "handler" => "承办人",
+        "approver" => "审核人",
+        "signer" => "签批领导",
+        "office" => "政务公开办",
+        "viewer" => "只读",
+        "sysadmin" => "系统管理员",
+        "secadmin" => "安全管理员",
+        "auditor" => "审计管理员",
+        _ => "其他",
+    }
+}
+
+/// The first `n` characters of a text, with an ellipsis when cut.
+pub fn summary(text: &str, n: usize) -> String {
+    let mut chars = text.chars();
+    let head: String = chars.by_ref().take(n).collect();
+    if chars.next().is_some() {
+        format!("{head}…")
+    } else {
+        head
+    }
+}
+
+/// Who is signed in, for the page header.
+pub struct Header {
+    pub username: String,
+    pub agency: String,
+    pub roles: String,
+}
+
+impl Header {
+    pub fn of(signed_in: &crate::session::SignedIn) -> Header {
+        Header {
+            username: signed_in.user.username.clone(),
+            agency: signed_in.user.agency.clone(),
+            roles: signed_in
+                .user
+                .roles
+                .iter()
+                .map(|r| role_label(r))
+                .collect::<Vec<_>>()
+                .join("、"),
+        }
+    }
+}
