@@ -42,21 +42,8 @@ enum Command {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
     },
-    /// 在本机启动整个系统（SQLite 数据文件与自带的 nats-server），Ctrl-C 停止
-    Dev {
-        /// 数据目录
-        #[arg(long, default_value = ".ogi-data")]
-        data_dir: PathBuf,
-        /// 使用已有的 NATS（不自行启动 nats-server）
-        #[arg(long, env = "OGI_NATS_URL")]
-        nats_url: Option<String>,
-        /// 自行启动的 nats-server 端口
-        #[arg(long, default_value_t = 14222)]
-        nats_port: u16,
-        /// 数据目录为新建时导入的案件记录文件
-        #[arg(long)]
-        load_fixture_if_new: Option<PathBuf>,
-    },
+    /// 在本机启动整个系统（SQLite 或 PostgreSQL，自带或已有的 nats-server），显示各服务的 gRPC 地址与管理端点，Ctrl-C 停止
+    Dev(dev::DevArgs),
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
     /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
@@ -140,23 +127,7 @@ async fn run_online(
     endpoints: &endpoints::Endpoints,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Dev {
-            data_dir,
-            nats_url,
-            nats_port,
-            load_fixture_if_new,
-        } => {
-            dev::run(
-                dev::DevOptions {
-                    data_dir,
-                    nats_url,
-                    nats_port,
-                    load_fixture_if_new,
-                },
-                endpoints,
-            )
-            .await
-        }
+        Command::Dev(args) => dev::run(args, endpoints).await,
         Command::Status => {
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
