@@ -52,7 +52,8 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(views::workbench::page))
         .route("/cases", get(views::cases::list))
-        .route("/cases/{case_id}", get(views::case::page));
+        .route("/cases/{case_id}", get(views::case::page))
+        .route("/cases/{case_id}/steps", post(views::steps::submit));
     Router::new()
         .merge(sign_in)
         .merge(pages)

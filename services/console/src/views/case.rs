@@ -4,11 +4,12 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use ogi_proto::v1 as pb;
 
+use super::steps::Step;
 use super::{Header, applicant_type_label, channel_label, outcome_label, stage_label};
 use crate::AppState;
 use crate::grpc::{as_user, explain};
@@ -46,6 +47,30 @@ pub struct CasePage {
     pub overdue: bool,
     pub history: Vec<Dated>,
     pub notices: Vec<String>,
+    /// The steps open now, as forms.
+    pub steps: Vec<Step>,
+    /// A refused step's message, shown above the forms.
+    pub step_error: String,
+    /// The step just taken.
+    pub done: String,
+    /// Draft outcomes: (code, label).
+    pub outcomes: Vec<(&'static str, &'static str)>,
+    pub today: String,
+}
+
+/// How a reply may be served (送达方式): (code, label).
+pub const SERVICE_METHODS: [(&str, &str); 5] = [
+    ("pickup", "当面领取"),
+    ("mail", "邮寄"),
+    ("email", "电子邮件"),
+    ("online", "网上"),
+    ("fax", "传真"),
+];
+
+#[derive(serde::Deserialize)]
+pub struct CaseQuery {
+    #[serde(default)]
+    done: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -59,7 +84,24 @@ pub async fn page(
     signed_in: SignedIn,
     State(state): State<AppState>,
     Path(case_id): Path<String>,
+    Query(query): Query<CaseQuery>,
 ) -> Response {
+    let done = Step::ALL
+        .into_iter()
+        .find(|s| s.key() == query.done)
+        .map_or("", Step::label);
+    render(&signed_in, &state, &case_id, "", done).await
+}
+
+/// The case page, with a refused step's message or the name of the step just saved.
+pub async fn render(
+    signed_in: &SignedIn,
+    state: &AppState,
+    case_id: &str,
+    step_error: &str,
+    done: &str,
+) -> Response {
+    let case_id = case_id.to_string();
     let token = signed_in.token.clone();
     let mut intake = state.services.intake.clone();
     let app = match intake
@@ -80,7 +122,7 @@ pub async fn page(
                 _ => StatusCode::BAD_GATEWAY,
             };
             let page = NotFoundPage {
-                header: Header::of(&signed_in),
+                header: Header::of(signed_in),
                 message: explain(&status),
             };
             return (code, page).into_response();
@@ -88,7 +130,7 @@ pub async fn page(
     };
     let applicant = app.applicant.clone().unwrap_or_default();
     let mut page = CasePage {
-        header: Header::of(&signed_in),
+        header: Header::of(signed_in),
         case_id: case_id.clone(),
         reference: app.reference.clone(),
         receipt_number: app.receipt_number.clone(),
@@ -112,7 +154,18 @@ pub async fn page(
         overdue: false,
         history: Vec::new(),
         notices: Vec::new(),
+        steps: Vec::new(),
+        step_error: step_error.to_string(),
+        done: done.to_string(),
+        outcomes: ogi_core::codes::OutcomeCode::ALL
+            .iter()
+            .map(|o| (o.code(), o.short_label()))
+            .collect(),
+        today: super::today_in_china().to_string(),
     };
+    let mut validation_state = String::new();
+    let mut stage_code = String::new();
+    let mut clock = String::new();
     let mut validation = state.services.validation.clone();
     match validation
         .get_findings(as_user(
@@ -125,6 +178,7 @@ pub async fn page(
     {
         Ok(r) => {
             let f = r.into_inner();
+            validation_state = f.state.clone();
             page.identity_check = f.identity_check;
             page.suggestions = f.suggestions.into_iter().map(|s| s.reason).collect();
             if f.state == "awaiting_correction" {
@@ -155,7 +209,9 @@ pub async fn page(
         Ok(r) => {
             let file = r.into_inner();
             page.stage = stage_label(&file.stage);
+            stage_code = file.stage.clone();
             if let Some(d) = file.deadline {
+                clock = d.state.clone();
                 page.due_on = d.due_on;
                 page.provisional = d.provisional;
                 page.deadline_steps = d
@@ -183,5 +239,6 @@ pub async fn page(
         Err(status) if status.code() == tonic::Code::NotFound => {}
         Err(status) => page.notices.push(explain(&status)),
     }
+    page.steps = Step::open_now(&validation_state, &stage_code, &clock);
     page.into_response()
 }
