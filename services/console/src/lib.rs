@@ -52,6 +52,11 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(views::workbench::page))
         .route("/cases", get(views::cases::list))
+        .route(
+            "/register",
+            get(views::register::page).post(views::register::submit),
+        )
+        .route("/register/check-id", post(views::register::check_id))
         .route("/cases/{case_id}", get(views::case::page))
         .route("/cases/{case_id}/steps", post(views::steps::submit));
     Router::new()

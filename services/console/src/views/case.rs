@@ -86,10 +86,13 @@ pub async fn page(
     Path(case_id): Path<String>,
     Query(query): Query<CaseQuery>,
 ) -> Response {
-    let done = Step::ALL
-        .into_iter()
-        .find(|s| s.key() == query.done)
-        .map_or("", Step::label);
+    let done = match query.done.as_str() {
+        "register" => "登记（回执编号见下）",
+        key => Step::ALL
+            .into_iter()
+            .find(|s| s.key() == key)
+            .map_or("", Step::label),
+    };
     render(&signed_in, &state, &case_id, "", done).await
 }
 

@@ -3,6 +3,7 @@
 pub mod case;
 pub mod cases;
 pub mod login;
+pub mod register;
 pub mod steps;
 pub mod workbench;
 

@@ -169,7 +169,10 @@ async fn take(
         Step::Accept => s
             .validation
             .clone()
-            .accept_application(as_user(t, pb::AcceptApplicationRequest { context, case_id }))
+            .accept_application(as_user(
+                t,
+                pb::AcceptApplicationRequest { context, case_id },
+            ))
             .await
             .map(drop),
         Step::RequestCorrection => {
@@ -206,7 +209,10 @@ async fn take(
         Step::CorrectionOverdue => s
             .validation
             .clone()
-            .record_abandonment(as_user(t, pb::RecordAbandonmentRequest { context, case_id }))
+            .record_abandonment(as_user(
+                t,
+                pb::RecordAbandonmentRequest { context, case_id },
+            ))
             .await
             .map(drop),
         Step::Consult => s
