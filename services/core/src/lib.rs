@@ -18,3 +18,5 @@ pub mod letters;
 pub mod records;
 pub mod report;
 pub mod synth;
+#[cfg(test)]
+mod upstream;
