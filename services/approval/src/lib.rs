@@ -93,6 +93,9 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
 }
 
+/// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
+const MAX_CALENDAR_FILE_BYTES: usize = 256 * 1024;
+
 fn deadline_of(
     file: &ApprovalFile,
     calendar: &WorkCalendar,
@@ -593,6 +596,7 @@ impl server::ApprovalService for Approval {
                 case_id: row.case_id.clone(),
                 due_on: due.to_string(),
                 working_days_left: left,
+                provisional: dl.provisional,
             };
             if left < 0 {
                 out.overdue.push(item);
@@ -602,6 +606,63 @@ impl server::ApprovalService for Approval {
         }
         out.due_soon.sort_by_key(|d| d.working_days_left);
         out.overdue.sort_by_key(|d| d.working_days_left);
+        Ok(Response::new(out))
+    }
+
+    async fn get_calendar(
+        &self,
+        _request: Request<pb::GetCalendarRequest>,
+    ) -> Reply<pb::CalendarInfo> {
+        Ok(Response::new(pb::CalendarInfo {
+            years: self.calendar.years(),
+        }))
+    }
+
+    async fn preview_calendar(
+        &self,
+        request: Request<pb::PreviewCalendarRequest>,
+    ) -> Reply<pb::PreviewCalendarResponse> {
+        let req = request.into_inner();
+        if req.calendar_toml.len() > MAX_CALENDAR_FILE_BYTES {
+            return Err(ServiceError::invalid(
+                "calendar_toml",
+                format!("日历文件超过{}KiB上限", MAX_CALENDAR_FILE_BYTES / 1024),
+            )
+            .into());
+        }
+        let mut candidate = (*self.calendar).clone();
+        candidate
+            .load_toml(&req.calendar_toml)
+            .map_err(|e| ServiceError::invalid("calendar_toml", e.to_string()))?;
+        let mut query = case_files::Entity::find().filter(case_files::Column::Stage.ne("closed"));
+        if !req.agency.is_empty() {
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        }
+        let rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        let mut out = pb::PreviewCalendarResponse::default();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            let before = deadline_of(&file, &self.calendar, &self.ctx.config);
+            let Some(due_before) = before.due_on else {
+                continue;
+            };
+            out.open_cases += 1;
+            let after = deadline_of(&file, &candidate, &self.ctx.config);
+            if after.due_on != before.due_on || after.provisional != before.provisional {
+                out.changes.push(pb::DueDateChange {
+                    case_id: row.case_id.clone(),
+                    agency: row.agency.clone(),
+                    due_before: due_before.to_string(),
+                    provisional_before: before.provisional,
+                    due_after: after.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                    provisional_after: after.provisional,
+                });
+            }
+        }
+        out.changes
+            .sort_by(|a, b| (&a.due_before, &a.case_id).cmp(&(&b.due_before, &b.case_id)));
         Ok(Response::new(out))
     }
 

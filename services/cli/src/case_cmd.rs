@@ -268,7 +268,11 @@ fn print_case(file: &pb::CaseFile) {
             println!(
                 "答复期限：{}{}",
                 d.due_on,
-                if d.provisional { "（暂定）" } else { "" }
+                if d.provisional {
+                    ogi_core::calendar::PROVISIONAL_NOTE
+                } else {
+                    ""
+                }
             );
         }
         for s in &d.steps {
@@ -695,8 +699,11 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
             );
             for d in r.overdue.iter().chain(&r.due_soon) {
                 println!(
-                    "  {} 期限 {} 剩余 {} 个工作日",
-                    d.case_id, d.due_on, d.working_days_left
+                    "  {} 期限 {}{} 剩余 {} 个工作日",
+                    d.case_id,
+                    d.due_on,
+                    if d.provisional { "（暂定）" } else { "" },
+                    d.working_days_left
                 );
             }
         }

@@ -80,7 +80,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Calendar { calendar, command } => calendar_cmd::run(calendar.as_deref(), command),
+        Command::Calendar { calendar, command } => {
+            calendar_cmd::run(calendar.as_deref(), command, &cli.endpoints)
+        }
         Command::Records { command } => records_cmd::run(command),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -96,6 +98,35 @@ fn main() -> ExitCode {
             eprintln!("错误：{error:#}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// `ogi status`: warn when the calendar the services count on ends before next year. The
+/// State Council announces the next year's holidays in November or December, and an
+/// operator must load it (`calendar_file`) before deadlines run into it. This operational
+/// warning is the one place that reads today's date (in China); no legal rule does.
+async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
+    use chrono::Datelike;
+    let Ok(channel) = endpoints::channel(&endpoints.approval) else {
+        return;
+    };
+    let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
+    let Ok(info) = client
+        .get_calendar(ogi_proto::v1::GetCalendarRequest {})
+        .await
+        .map(|r| r.into_inner())
+    else {
+        return;
+    };
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let next_year = chrono::Utc::now().with_timezone(&china).year() + 1;
+    let last = info.years.iter().copied().max();
+    if last.is_none_or(|last| last < next_year) {
+        let loaded = last.map_or("没有任何年度".to_string(), |y| format!("只到{y}年"));
+        println!(
+            "警告：工作日历{loaded}，{next_year}年节假日安排尚未载入，跨入该年的答复期限按周末推算并标为暂定。\
+             国务院公布后，请将其加入各服务的 calendar_file 并重启（载入前可用 ogi calendar check 检查）。"
+        );
     }
 }
 
@@ -131,6 +162,9 @@ async fn run_online(
                     "{name:<11} {addr:<24} {}",
                     if ok { "正常" } else { "不可用" }
                 );
+            }
+            if all {
+                warn_when_the_calendar_ends(endpoints).await;
             }
             Ok(if all {
                 ExitCode::SUCCESS
