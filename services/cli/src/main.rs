@@ -42,21 +42,8 @@ enum Command {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
     },
-    /// 在本机启动整个系统（SQLite 数据文件与自带的 nats-server），Ctrl-C 停止
-    Dev {
-        /// 数据目录
-        #[arg(long, default_value = ".ogi-data")]
-        data_dir: PathBuf,
-        /// 使用已有的 NATS（不自行启动 nats-server）
-        #[arg(long, env = "OGI_NATS_URL")]
-        nats_url: Option<String>,
-        /// 自行启动的 nats-server 端口
-        #[arg(long, default_value_t = 14222)]
-        nats_port: u16,
-        /// 数据目录为新建时导入的案件记录文件
-        #[arg(long)]
-        load_fixture_if_new: Option<PathBuf>,
-    },
+    /// 在本机启动整个系统（SQLite 或 PostgreSQL，自带或已有的 nats-server），显示各服务的 gRPC 地址与管理端点，Ctrl-C 停止
+    Dev(dev::DevArgs),
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
     /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
@@ -95,7 +82,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("错误：{error:#}");
+            // An error may quote what a client typed: never raw to the terminal.
+            eprintln!(
+                "错误：{}",
+                ogi_core::limits::escape_for_terminal(&format!("{error:#}"), true)
+            );
             ExitCode::from(2)
         }
     }
@@ -136,23 +127,7 @@ async fn run_online(
     endpoints: &endpoints::Endpoints,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Dev {
-            data_dir,
-            nats_url,
-            nats_port,
-            load_fixture_if_new,
-        } => {
-            dev::run(
-                dev::DevOptions {
-                    data_dir,
-                    nats_url,
-                    nats_port,
-                    load_fixture_if_new,
-                },
-                endpoints,
-            )
-            .await
-        }
+        Command::Dev(args) => dev::run(args, endpoints).await,
         Command::Status => {
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
@@ -177,7 +152,10 @@ async fn run_online(
             let started = std::time::Instant::now();
             let summary = import::import_file(&clients, &file, stats).await?;
             let took = started.elapsed();
-            println!("{summary}");
+            println!(
+                "{}",
+                ogi_core::limits::escape_for_terminal(&summary.to_string(), true)
+            );
             if stats {
                 println!(
                     "用时 {:.2} 秒，{:.1} 件/秒",
