@@ -23,7 +23,9 @@ use ogi_platform::facts::CaseFacts;
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::{ServiceSchema, entities::case_files};
 use ogi_proto::v1::{self as pb, approval_service_server as server, event_envelope::Payload};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
@@ -95,6 +97,148 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
     );
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
+}
+
+/// The filters of `ListCases`, parsed once.
+struct CaseFilter {
+    query: String,
+    today: Option<NaiveDate>,
+    due: DueFilter,
+    due_within: i64,
+    received_from: Option<NaiveDate>,
+    received_to: Option<NaiveDate>,
+    outcome: String,
+}
+
+#[derive(PartialEq, Eq)]
+enum DueFilter {
+    Any,
+    Overdue,
+    DueSoon,
+}
+
+/// The longest search text `ListCases` takes.
+const MAX_CASE_QUERY_CHARS: usize = 100;
+
+impl CaseFilter {
+    fn from_request(req: &pb::ListCasesRequest) -> Result<CaseFilter, ServiceError> {
+        if req.agency.trim().is_empty() {
+            return Err(ServiceError::invalid("agency", "必填"));
+        }
+        if req.query.chars().count() > MAX_CASE_QUERY_CHARS {
+            return Err(ServiceError::invalid(
+                "query",
+                format!("搜索内容不能超过{MAX_CASE_QUERY_CHARS}个字符"),
+            ));
+        }
+        if !req.stage.is_empty()
+            && ![
+                "received",
+                "awaiting_correction",
+                "in_progress",
+                "drafted",
+                "approved",
+                "closed",
+            ]
+            .contains(&req.stage.as_str())
+        {
+            return Err(ServiceError::invalid(
+                "stage",
+                format!("未知的环节「{}」", req.stage),
+            ));
+        }
+        if !req.outcome.is_empty() {
+            convert::code::<OutcomeCode>("outcome", &req.outcome)?;
+        }
+        let today = convert::optional_date("today", &req.today)?;
+        let due = match req.due.as_str() {
+            "" => DueFilter::Any,
+            "overdue" => DueFilter::Overdue,
+            "due_soon" => DueFilter::DueSoon,
+            other => {
+                return Err(ServiceError::invalid(
+                    "due",
+                    format!("应为 overdue 或 due_soon，不是「{other}」"),
+                ));
+            }
+        };
+        if due != DueFilter::Any && today.is_none() {
+            return Err(ServiceError::invalid("today", "按期限筛选时必填"));
+        }
+        Ok(CaseFilter {
+            query: req.query.trim().to_lowercase(),
+            today,
+            due,
+            due_within: i64::from(req.due_within_days),
+            received_from: convert::optional_date("received_from", &req.received_from)?,
+            received_to: convert::optional_date("received_to", &req.received_to)?,
+            outcome: req.outcome.clone(),
+        })
+    }
+
+    /// The case's summary when it passes the filters.
+    fn summary(
+        &self,
+        case_id: &str,
+        file: &ApprovalFile,
+        calendar: &WorkCalendar,
+        config: &ServiceConfig,
+    ) -> Option<pb::CaseSummary> {
+        let f = &file.facts;
+        if !self.query.is_empty()
+            && ![
+                &f.reference,
+                &f.receipt_number,
+                &f.applicant_name,
+                &f.request_description,
+            ]
+            .iter()
+            .any(|text| text.to_lowercase().contains(&self.query))
+        {
+            return None;
+        }
+        let reply = file.case.outcome();
+        if !self.outcome.is_empty() && reply.map(|(o, _)| o.code()) != Some(self.outcome.as_str()) {
+            return None;
+        }
+        let dl = deadline_of(file, calendar, config);
+        let left = self
+            .today
+            .and_then(|today| dl.working_days_left(calendar, today))
+            .filter(|_| reply.is_none());
+        match (&self.due, left) {
+            (DueFilter::Any, _) => {}
+            (DueFilter::Overdue, Some(l)) if l < 0 => {}
+            (DueFilter::DueSoon, Some(l)) if (0..=self.due_within).contains(&l) => {}
+            _ => return None,
+        }
+        let pending_draft = file
+            .case
+            .draft()
+            .filter(|d| d.approved_on.is_none() && reply.is_none());
+        Some(pb::CaseSummary {
+            case_id: case_id.to_string(),
+            agency: f.agency.clone(),
+            reference: f.reference.clone(),
+            receipt_number: f.receipt_number.clone(),
+            applicant_name: f.applicant_name.clone(),
+            summary: f.request_description.chars().take(60).collect(),
+            stage: stage_code(file.case.stage()).to_string(),
+            received_on: f.received_on.to_string(),
+            due_on: if reply.is_none() {
+                dl.due_on.map(|d| d.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+            provisional: dl.provisional && reply.is_none(),
+            working_days_left: left,
+            outcome_code: reply.map(|(o, _)| o.code().to_string()).unwrap_or_default(),
+            replied_on: reply.map(|(_, d)| d.to_string()).unwrap_or_default(),
+            drafted_on: pending_draft
+                .map(|d| d.drafted_on.to_string())
+                .unwrap_or_default(),
+        })
+    }
 }
 
 /// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
@@ -612,6 +756,59 @@ impl server::ApprovalService for Approval {
         out.due_soon.sort_by_key(|d| d.working_days_left);
         out.overdue.sort_by_key(|d| d.working_days_left);
         Ok(Response::new(out))
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let req = request.into_inner();
+        let filter = CaseFilter::from_request(&req)?;
+        let mut query =
+            case_files::Entity::find().filter(case_files::Column::Agency.eq(req.agency.clone()));
+        if !req.stage.is_empty() {
+            query = query.filter(case_files::Column::Stage.eq(req.stage.clone()));
+        }
+        if let Some(from) = filter.received_from {
+            query = query.filter(case_files::Column::ReceivedOn.gte(from));
+        }
+        if let Some(to) = filter.received_to {
+            query = query.filter(case_files::Column::ReceivedOn.lte(to));
+        }
+        let rows = query
+            .order_by_asc(case_files::Column::ReceivedOn)
+            .order_by_asc(case_files::Column::CaseId)
+            .all(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?;
+        let mut matched = Vec::new();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            if let Some(summary) =
+                filter.summary(&row.case_id, &file, &self.calendar, &self.ctx.config)
+            {
+                matched.push(summary);
+            }
+        }
+        // Due first (overdue ones first of all), then the rest by receipt.
+        matched.sort_by(|a, b| {
+            let key = |c: &pb::CaseSummary| (c.due_on.is_empty(), c.due_on.clone());
+            key(a).cmp(&key(b))
+        });
+        let total = matched.len() as u64;
+        let size = match req.page_size {
+            0 => 50,
+            n => n.min(200),
+        } as usize;
+        let page = req.page.max(1) as usize;
+        let cases = matched
+            .into_iter()
+            .skip((page - 1) * size)
+            .take(size)
+            .collect();
+        Ok(Response::new(pb::ListCasesResponse { cases, total }))
     }
 
     async fn get_calendar(
