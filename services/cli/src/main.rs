@@ -2,12 +2,15 @@
 
 mod calendar_cmd;
 mod case_cmd;
+mod catalogue_cmd;
 mod dev;
+mod disclosure_cmd;
 mod endpoints;
 mod export;
 mod import;
 mod records_cmd;
 mod report_cmd;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -73,6 +76,16 @@ enum Command {
     },
     /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
     Report(report_cmd::ReportArgs),
+    /// 主动公开目录（规章、行政规范性文件）：import 导入、list 列出、repeal 登记废止
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
+    },
+    /// 依申请公开转主动公开（第四十四条）：candidates 列出候选、publish 登入主动公开目录
+    Disclosure {
+        #[command(subcommand)]
+        command: disclosure_cmd::DisclosureCommand,
+    },
     #[command(flatten)]
     Case(case_cmd::CaseCommand),
 }
@@ -167,6 +180,14 @@ async fn run_online(
         Command::Report(args) => {
             let clients = endpoints::Clients::new(endpoints)?;
             report_cmd::run(&clients, args).await
+        }
+        Command::Catalogue { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            catalogue_cmd::run(&clients, command).await
+        }
+        Command::Disclosure { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            disclosure_cmd::run(&clients, command).await
         }
         Command::Case(command) => {
             let clients = endpoints::Clients::new(endpoints)?;

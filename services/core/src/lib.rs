@@ -6,10 +6,13 @@
 //! - [`identity`]: GB 11643 resident ID and GB 32100 unified social credit code checks;
 //! - [`fees`]: information processing fees (信息处理费, 国办函〔2020〕109号);
 //! - [`case`]: the case state machine of the statutory procedure;
-//! - [`records`]: the case-record import/export format (JSON Lines).
+//! - [`records`]: the case-record import/export format (JSON Lines);
+//! - [`catalogue`]: the proactive-disclosure catalogue, table 二's document counts and
+//!   Art. 44 candidates.
 
 pub mod calendar;
 pub mod case;
+pub mod catalogue;
 pub mod codes;
 pub mod deadline;
 pub mod fees;
