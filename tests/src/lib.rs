@@ -5,6 +5,8 @@
 //! [`System::start_on`] runs the services on a NATS the test provides (a
 //! [`ogi_testkit::NatsCluster`], say) instead of a private nats-server.
 
+pub mod scrape;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

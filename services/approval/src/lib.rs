@@ -12,6 +12,7 @@ use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_core::limits::text;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -86,12 +87,18 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         },
         handler,
     );
-    let routes = tonic::service::Routes::new(server::ApprovalServiceServer::new(Approval {
-        ctx: ctx.clone(),
-        calendar,
-    }));
+    let routes = tonic::service::Routes::new(
+        server::ApprovalServiceServer::new(Approval {
+            ctx: ctx.clone(),
+            calendar,
+        })
+        .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
 }
+
+/// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
+const MAX_CALENDAR_FILE_BYTES: usize = 256 * 1024;
 
 fn deadline_of(
     file: &ApprovalFile,
@@ -572,6 +579,7 @@ impl server::ApprovalService for Approval {
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
         let req = request.into_inner();
         let today = convert::date("today", &req.today)?;
+        convert::text("agency", text::AGENCY, &req.agency)?;
         let rows = case_files::Entity::find()
             .filter(case_files::Column::Agency.eq(req.agency.clone()))
             .filter(case_files::Column::Stage.ne("closed"))
@@ -593,6 +601,7 @@ impl server::ApprovalService for Approval {
                 case_id: row.case_id.clone(),
                 due_on: due.to_string(),
                 working_days_left: left,
+                provisional: dl.provisional,
             };
             if left < 0 {
                 out.overdue.push(item);
@@ -605,12 +614,70 @@ impl server::ApprovalService for Approval {
         Ok(Response::new(out))
     }
 
+    async fn get_calendar(
+        &self,
+        _request: Request<pb::GetCalendarRequest>,
+    ) -> Reply<pb::CalendarInfo> {
+        Ok(Response::new(pb::CalendarInfo {
+            years: self.calendar.years(),
+        }))
+    }
+
+    async fn preview_calendar(
+        &self,
+        request: Request<pb::PreviewCalendarRequest>,
+    ) -> Reply<pb::PreviewCalendarResponse> {
+        let req = request.into_inner();
+        if req.calendar_toml.len() > MAX_CALENDAR_FILE_BYTES {
+            return Err(ServiceError::invalid(
+                "calendar_toml",
+                format!("日历文件超过{}KiB上限", MAX_CALENDAR_FILE_BYTES / 1024),
+            )
+            .into());
+        }
+        let mut candidate = (*self.calendar).clone();
+        candidate
+            .load_toml(&req.calendar_toml)
+            .map_err(|e| ServiceError::invalid("calendar_toml", e.to_string()))?;
+        let mut query = case_files::Entity::find().filter(case_files::Column::Stage.ne("closed"));
+        if !req.agency.is_empty() {
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        }
+        let rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        let mut out = pb::PreviewCalendarResponse::default();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            let before = deadline_of(&file, &self.calendar, &self.ctx.config);
+            let Some(due_before) = before.due_on else {
+                continue;
+            };
+            out.open_cases += 1;
+            let after = deadline_of(&file, &candidate, &self.ctx.config);
+            if after.due_on != before.due_on || after.provisional != before.provisional {
+                out.changes.push(pb::DueDateChange {
+                    case_id: row.case_id.clone(),
+                    agency: row.agency.clone(),
+                    due_before: due_before.to_string(),
+                    provisional_before: before.provisional,
+                    due_after: after.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                    provisional_after: after.provisional,
+                });
+            }
+        }
+        out.changes
+            .sort_by(|a, b| (&a.due_before, &a.case_id).cmp(&(&b.due_before, &b.case_id)));
+        Ok(Response::new(out))
+    }
+
     async fn start_consultation(
         &self,
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("party", text::PARTY, &req.party)?;
         self.single(&req.context, &req.case_id, |on| Command::Consult {
             on,
             kind,
@@ -624,6 +691,7 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("opinion", text::OPINION, &req.opinion)?;
         self.single(&req.context, &req.case_id, |on| {
             Command::ConsultationReplied { on, kind }
         })
@@ -632,6 +700,8 @@ impl server::ApprovalService for Approval {
 
     async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        convert::text("approved_by", text::PARTY, &req.approved_by)?;
+        convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
             .context
             .as_ref()
@@ -663,11 +733,15 @@ impl server::ApprovalService for Approval {
         let req = request.into_inner();
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
-                let b = FeeBasis::PerApplication { nth_in_month: n };
+                let b = FeeBasis::PerApplication { nth_in_month: n }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("nth_in_month", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::Pages(pages)) => {
-                let b = FeeBasis::PerPage { pages };
+                let b = FeeBasis::PerPage { pages }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("pages", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::AmountYuan(text)) => {
@@ -714,6 +788,9 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
+        convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
+        convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
+        convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
             self.command(&req.context, &req.case_id, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
@@ -736,7 +813,7 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        let reason = req.reason.clone();
+        let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
         self.single(&req.context, &req.case_id, |on| Command::Return {
             on,
             reason,

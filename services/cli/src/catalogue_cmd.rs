@@ -56,8 +56,28 @@ pub enum CatalogueCommand {
     },
 }
 
-/// Documents sent per request: well under gRPC's 4 MB message limit.
-const DOCUMENTS_PER_REQUEST: usize = 2000;
+/// Bytes of documents sent per request: well under the services' gRPC message limit
+/// (`ogi_core::limits::GRPC_MAX_MESSAGE_BYTES`).
+const BYTES_PER_REQUEST: usize = ogi_core::limits::GRPC_MAX_MESSAGE_BYTES / 2;
+
+/// The documents split into requests of at most [`BYTES_PER_REQUEST`] (roughly: the fields'
+/// text plus room for the framing).
+fn requests(documents: &[(usize, CatalogueDocument)]) -> Vec<&[(usize, CatalogueDocument)]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, (_, d)) in documents.iter().enumerate() {
+        let size = d.to_json_line().len() + 64;
+        if i > start && bytes + size > BYTES_PER_REQUEST {
+            out.push(&documents[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < documents.len() {
+        out.push(&documents[start..]);
+    }
+    out
+}
 
 /// The documents of a file, each with its line number.
 type NumberedDocuments = Vec<(usize, CatalogueDocument)>;
@@ -133,7 +153,7 @@ pub async fn run(clients: &Clients, command: CatalogueCommand) -> anyhow::Result
                 }
             };
             let mut counts: HashMap<String, usize> = HashMap::new();
-            for chunk in documents.chunks(DOCUMENTS_PER_REQUEST) {
+            for chunk in requests(&documents) {
                 let response = c
                     .import_catalogue(pb::ImportCatalogueRequest {
                         context: Some(pb::CommandContext {

@@ -45,21 +45,8 @@ enum Command {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
     },
-    /// 在本机启动整个系统（SQLite 数据文件与自带的 nats-server），Ctrl-C 停止
-    Dev {
-        /// 数据目录
-        #[arg(long, default_value = ".ogi-data")]
-        data_dir: PathBuf,
-        /// 使用已有的 NATS（不自行启动 nats-server）
-        #[arg(long, env = "OGI_NATS_URL")]
-        nats_url: Option<String>,
-        /// 自行启动的 nats-server 端口
-        #[arg(long, default_value_t = 14222)]
-        nats_port: u16,
-        /// 数据目录为新建时导入的案件记录文件
-        #[arg(long)]
-        load_fixture_if_new: Option<PathBuf>,
-    },
+    /// 在本机启动整个系统（SQLite 或 PostgreSQL，自带或已有的 nats-server），显示各服务的 gRPC 地址与管理端点，Ctrl-C 停止
+    Dev(dev::DevArgs),
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
     /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
@@ -93,7 +80,9 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Calendar { calendar, command } => calendar_cmd::run(calendar.as_deref(), command),
+        Command::Calendar { calendar, command } => {
+            calendar_cmd::run(calendar.as_deref(), command, &cli.endpoints)
+        }
         Command::Records { command } => records_cmd::run(command),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -106,9 +95,42 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("错误：{error:#}");
+            // An error may quote what a client typed: never raw to the terminal.
+            eprintln!(
+                "错误：{}",
+                ogi_core::limits::escape_for_terminal(&format!("{error:#}"), true)
+            );
             ExitCode::from(2)
         }
+    }
+}
+
+/// `ogi status`: warn when the calendar the services count on ends before next year. The
+/// State Council announces the next year's holidays in November or December, and an
+/// operator must load it (`calendar_file`) before deadlines run into it. This operational
+/// warning is the one place that reads today's date (in China); no legal rule does.
+async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
+    use chrono::Datelike;
+    let Ok(channel) = endpoints::channel(&endpoints.approval) else {
+        return;
+    };
+    let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
+    let Ok(info) = client
+        .get_calendar(ogi_proto::v1::GetCalendarRequest {})
+        .await
+        .map(|r| r.into_inner())
+    else {
+        return;
+    };
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let next_year = chrono::Utc::now().with_timezone(&china).year() + 1;
+    let last = info.years.iter().copied().max();
+    if last.is_none_or(|last| last < next_year) {
+        let loaded = last.map_or("没有任何年度".to_string(), |y| format!("只到{y}年"));
+        println!(
+            "警告：工作日历{loaded}，{next_year}年节假日安排尚未载入，跨入该年的答复期限按周末推算并标为暂定。\
+             国务院公布后，请将其加入各服务的 calendar_file 并重启（载入前可用 ogi calendar check 检查）。"
+        );
     }
 }
 
@@ -118,23 +140,7 @@ async fn run_online(
     endpoints: &endpoints::Endpoints,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Dev {
-            data_dir,
-            nats_url,
-            nats_port,
-            load_fixture_if_new,
-        } => {
-            dev::run(
-                dev::DevOptions {
-                    data_dir,
-                    nats_url,
-                    nats_port,
-                    load_fixture_if_new,
-                },
-                endpoints,
-            )
-            .await
-        }
+        Command::Dev(args) => dev::run(args, endpoints).await,
         Command::Status => {
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
@@ -144,6 +150,9 @@ async fn run_online(
                     "{name:<11} {addr:<24} {}",
                     if ok { "正常" } else { "不可用" }
                 );
+            }
+            if all {
+                warn_when_the_calendar_ends(endpoints).await;
             }
             Ok(if all {
                 ExitCode::SUCCESS
@@ -156,7 +165,10 @@ async fn run_online(
             let started = std::time::Instant::now();
             let summary = import::import_file(&clients, &file, stats).await?;
             let took = started.elapsed();
-            println!("{summary}");
+            println!(
+                "{}",
+                ogi_core::limits::escape_for_terminal(&summary.to_string(), true)
+            );
             if stats {
                 println!(
                     "用时 {:.2} 秒，{:.1} 件/秒",

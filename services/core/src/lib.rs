@@ -8,7 +8,8 @@
 //! - [`case`]: the case state machine of the statutory procedure;
 //! - [`records`]: the case-record import/export format (JSON Lines);
 //! - [`catalogue`]: the proactive-disclosure catalogue, table 二's document counts and
-//!   Art. 44 candidates.
+//!   Art. 44 candidates;
+//! - [`limits`]: the one table of field lengths, plausible years and dates, sizes.
 
 pub mod calendar;
 pub mod case;
@@ -18,6 +19,7 @@ pub mod deadline;
 pub mod fees;
 pub mod identity;
 pub mod letters;
+pub mod limits;
 pub mod records;
 pub mod report;
 pub mod synth;

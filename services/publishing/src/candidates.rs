@@ -6,6 +6,7 @@ use ogi_core::catalogue::candidates::{
     Candidate, CandidateRules, RepliedApplication, find_candidates,
 };
 use ogi_core::catalogue::{CatalogueDocument, DocumentKind};
+use ogi_core::limits::text;
 use ogi_platform::catalogue::to_message;
 use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
@@ -92,7 +93,8 @@ pub async fn list(
     ctx: &ServiceContext,
     req: pb::ListDisclosureCandidatesRequest,
 ) -> Result<pb::ListDisclosureCandidatesResponse, ServiceError> {
-    let agency = convert::required("agency", &req.agency)?;
+    let agency = convert::required_text("agency", text::AGENCY, &req.agency)?;
+    convert::year("year", req.year)?;
     let rules = rules(req.min_applicants, req.min_similarity)?;
     let found = candidates_of(&ctx.db, agency, req.year, rules).await?;
     let mut candidates = Vec::with_capacity(found.len());
@@ -122,8 +124,9 @@ pub async fn publish(
     req: pb::PublishCandidateRequest,
 ) -> Result<pb::PublishCandidateResponse, ServiceError> {
     let (actor, on, _) = convert::context(&req.context)?;
-    let agency = convert::required("agency", &req.agency)?;
-    let id = convert::required("candidate_id", &req.candidate_id)?;
+    let agency = convert::required_text("agency", text::AGENCY, &req.agency)?;
+    convert::year("year", req.year)?;
+    let id = convert::required_text("candidate_id", text::DOCUMENT_NUMBER, &req.candidate_id)?;
     let rules = rules(req.min_applicants, req.min_similarity)?;
     let txn = ctx.db.begin().await?;
     let candidate = candidates_of(&txn, agency, req.year, rules)

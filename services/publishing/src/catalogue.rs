@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use ogi_core::catalogue::{CatalogueDocument, DocumentKind};
+use ogi_core::limits::text;
 use ogi_platform::bus;
 use ogi_platform::catalogue::{event_key, from_message_in, to_message};
 use ogi_platform::convert;
@@ -171,12 +172,13 @@ pub async fn import(
     ctx: &ServiceContext,
     req: pb::ImportCatalogueRequest,
 ) -> Result<pb::ImportCatalogueResponse, ServiceError> {
-    let actor = req
-        .context
-        .as_ref()
-        .map(|c| c.actor.clone())
-        .filter(|a| !a.trim().is_empty())
-        .unwrap_or_else(|| "unknown".into());
+    let actor = req.context.as_ref().map(|c| c.actor.as_str()).unwrap_or("");
+    let actor = convert::text("context.actor", text::ACTOR, actor)?;
+    let actor = if actor.trim().is_empty() {
+        "unknown".to_string()
+    } else {
+        actor.to_string()
+    };
     let mut parsed = Vec::with_capacity(req.documents.len());
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
     for (i, m) in req.documents.iter().enumerate() {
@@ -214,9 +216,14 @@ pub async fn repeal(
     req: pb::RepealDocumentRequest,
 ) -> Result<pb::RepealDocumentResponse, ServiceError> {
     let (actor, on, command_id) = convert::context(&req.context)?;
-    let agency = convert::required("agency", &req.agency)?;
-    let number = convert::required("number", &req.number)?;
-    let repealed_by = Some(req.repealed_by.trim().to_string()).filter(|s| !s.is_empty());
+    let agency = convert::required_text("agency", text::AGENCY, &req.agency)?;
+    let number = convert::required_text("number", text::DOCUMENT_NUMBER, &req.number)?;
+    let repealed_by = Some(
+        convert::text("repealed_by", text::DOCUMENT_NUMBER, &req.repealed_by)?
+            .trim()
+            .to_string(),
+    )
+    .filter(|s| !s.is_empty());
     let txn = ctx.db.begin().await?;
     let (mut d, version) = find(&txn, agency, number).await?.ok_or_else(|| {
         ServiceError::NotFound(format!("{agency}的主动公开目录中没有文号「{number}」"))
@@ -302,7 +309,7 @@ pub async fn list(
     ctx: &ServiceContext,
     req: pb::ListCatalogueRequest,
 ) -> Result<pb::ListCatalogueResponse, ServiceError> {
-    let agency = convert::required("agency", &req.agency)?;
+    let agency = convert::required_text("agency", text::AGENCY, &req.agency)?;
     let kind = if req.kind.is_empty() {
         None
     } else {

@@ -25,6 +25,16 @@ pub fn consumer() -> ConsumerSpec {
     }
 }
 
+/// A document's date as the event carries it (any year: catalogues reach back before 2008).
+fn document_date(text: &str) -> Result<Option<chrono::NaiveDate>, HandlerError> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    ogi_core::limits::parse_iso_date(text)
+        .map(Some)
+        .map_err(|e| HandlerError::Reject(e.to_string()))
+}
+
 /// Keeps `report_catalogue` from the events.
 pub struct CatalogueProjector;
 
@@ -57,13 +67,11 @@ impl EventHandler for CatalogueProjector {
             agency: Set(document.agency.clone()),
             number: Set(document.number.clone()),
             kind: Set(kind.code().into()),
-            issued_on: Set(convert::date("issued_on", &document.issued_on).map_err(reject)?),
-            valid_until: Set(
-                convert::optional_date("valid_until", &document.valid_until).map_err(reject)?
-            ),
-            repealed_on: Set(
-                convert::optional_date("repealed_on", &document.repealed_on).map_err(reject)?
-            ),
+            issued_on: Set(document_date(&document.issued_on)?.ok_or_else(|| {
+                HandlerError::Reject("catalogue document without issued_on".into())
+            })?),
+            valid_until: Set(document_date(&document.valid_until)?),
+            repealed_on: Set(document_date(&document.repealed_on)?),
             version: Set(version),
         };
         match stored {

@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::codes::UnknownCode;
+use crate::limits::{check_text, parse_iso_date, text};
 
 /// What a catalogue document is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -178,15 +179,15 @@ impl Fields<'_> {
         self.text(field).unwrap_or_default()
     }
 
+    /// A date written strictly as `YYYY-MM-DD` (any year: catalogues reach back before the
+    /// 2008 Regulations).
     fn date(&mut self, field: &str) -> Option<NaiveDate> {
         let text = self.text(field)?;
-        match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+        match parse_iso_date(&text) {
             Ok(d) => Some(d),
-            Err(_) => {
-                self.errors.push(FieldError::new(
-                    field,
-                    format!("「{text}」不是有效日期，应为 YYYY-MM-DD"),
-                ));
+            Err(problem) => {
+                self.errors
+                    .push(FieldError::new(field, problem.to_string()));
                 None
             }
         }
@@ -287,6 +288,23 @@ impl CatalogueDocument {
                 errors.push(FieldError::new(field, "必填"));
             }
         }
+        for (field, rule, value) in [
+            ("agency", text::AGENCY, Some(&self.agency)),
+            ("number", text::DOCUMENT_NUMBER, Some(&self.number)),
+            ("title", text::DOCUMENT_TITLE, Some(&self.title)),
+            (
+                "repealed_by",
+                text::DOCUMENT_NUMBER,
+                self.repealed_by.as_ref(),
+            ),
+            ("url", text::URL, self.url.as_ref()),
+        ] {
+            if let Some(value) = value
+                && let Err(problem) = check_text(rule, value)
+            {
+                errors.push(FieldError::new(field, problem.to_string()));
+            }
+        }
         for (field, date, what) in [
             ("published_on", self.published_on, "公开日期"),
             ("valid_until", self.valid_until, "有效期截止日期"),
@@ -384,7 +402,10 @@ mod tests {
             assert!(fields.contains(&field), "{field} not named: {errors:?}");
         }
         let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("不是有效日期")), "{text:?}");
+        assert!(
+            text.iter().any(|t| t.contains("不是日历上存在的日期")),
+            "{text:?}"
+        );
         assert!(
             text.iter().any(|t| t.contains("未知的类别「decree」")),
             "{text:?}"
@@ -409,6 +430,18 @@ mod tests {
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors[0].reason.contains("早于成文日期2022-01-10"));
         assert_eq!(errors[1].field, "repealed_by");
+    }
+
+    #[test]
+    fn texts_are_held_to_the_limits() {
+        let long = "办".repeat(501);
+        let errors = CatalogueDocument::parse(&format!(
+            r#"{{"agency": "甲", "kind": "rule", "number": "1\u0007", "title": "{long}", "issued_on": "2020-01-01"}}"#
+        ))
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["number", "title"], "{errors:?}");
+        assert!(errors[1].reason.contains("最多500个字符"), "{errors:?}");
     }
 
     #[test]
