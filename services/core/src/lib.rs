@@ -23,3 +23,5 @@ pub mod limits;
 pub mod records;
 pub mod report;
 pub mod synth;
+#[cfg(test)]
+mod upstream;
