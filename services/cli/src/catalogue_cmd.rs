@@ -137,56 +137,71 @@ fn kind_label(code: &str) -> String {
         .unwrap_or_else(|_| code.to_string())
 }
 
+/// Import a catalogue file: the summary, or the file's errors by line (nothing imported).
+pub async fn import_file(
+    clients: &Clients,
+    file: &PathBuf,
+    actor: &str,
+) -> anyhow::Result<Result<String, Vec<String>>> {
+    let documents = match read_catalogue(file)? {
+        Ok(d) => d,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let mut c = clients.publishing.clone();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for chunk in requests(&documents) {
+        let response = c
+            .import_catalogue(pb::ImportCatalogueRequest {
+                context: Some(pb::CommandContext {
+                    actor: actor.to_string(),
+                    on: String::new(),
+                    command_id: String::new(),
+                }),
+                documents: chunk.iter().map(|(_, d)| to_message(d)).collect(),
+            })
+            .await
+            .map_err(|s| {
+                anyhow::anyhow!(
+                    "第{}–{}行未导入：{}",
+                    chunk[0].0,
+                    chunk[chunk.len() - 1].0,
+                    describe_status(&s)
+                )
+            })?
+            .into_inner();
+        for r in response.results {
+            *counts.entry(r.result).or_default() += 1;
+        }
+    }
+    let n = |k: &str| counts.get(k).copied().unwrap_or(0);
+    Ok(Ok(format!(
+        "{}：共{}件，新增{}件，更正{}件，未变{}件",
+        file.display(),
+        documents.len(),
+        n("added"),
+        n("corrected"),
+        n("unchanged")
+    )))
+}
+
 pub async fn run(clients: &Clients, command: CatalogueCommand) -> anyhow::Result<ExitCode> {
     let mut c = clients.publishing.clone();
     let fail = |s: tonic::Status| anyhow::anyhow!(describe_status(&s));
     match command {
         CatalogueCommand::Import { file, actor } => {
-            let documents = match read_catalogue(&file)? {
-                Ok(d) => d,
+            Ok(match import_file(clients, &file, &actor).await? {
+                Ok(summary) => {
+                    println!("{summary}");
+                    ExitCode::SUCCESS
+                }
                 Err(errors) => {
                     for e in &errors {
                         eprintln!("{e}");
                     }
                     eprintln!("{}：{}处错误，未导入任何文件", file.display(), errors.len());
-                    return Ok(ExitCode::from(1));
+                    ExitCode::from(1)
                 }
-            };
-            let mut counts: HashMap<String, usize> = HashMap::new();
-            for chunk in requests(&documents) {
-                let response = c
-                    .import_catalogue(pb::ImportCatalogueRequest {
-                        context: Some(pb::CommandContext {
-                            actor: actor.clone(),
-                            on: String::new(),
-                            command_id: String::new(),
-                        }),
-                        documents: chunk.iter().map(|(_, d)| to_message(d)).collect(),
-                    })
-                    .await
-                    .map_err(|s| {
-                        anyhow::anyhow!(
-                            "第{}–{}行未导入：{}",
-                            chunk[0].0,
-                            chunk[chunk.len() - 1].0,
-                            describe_status(&s)
-                        )
-                    })?
-                    .into_inner();
-                for r in response.results {
-                    *counts.entry(r.result).or_default() += 1;
-                }
-            }
-            let n = |k: &str| counts.get(k).copied().unwrap_or(0);
-            println!(
-                "{}：共{}件，新增{}件，更正{}件，未变{}件",
-                file.display(),
-                documents.len(),
-                n("added"),
-                n("corrected"),
-                n("unchanged")
-            );
-            Ok(ExitCode::SUCCESS)
+            })
         }
         CatalogueCommand::List {
             agency,
