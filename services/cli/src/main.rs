@@ -20,13 +20,16 @@ macro_rules! print {
 mod calendar_cmd;
 mod case_cmd;
 mod cases_cmd;
+mod catalogue_cmd;
 mod dev;
+mod disclosure_cmd;
 mod endpoints;
 mod export;
 mod import;
 mod output;
 mod records_cmd;
 mod report_cmd;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,6 +100,16 @@ enum Command {
     },
     /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
     Report(report_cmd::ReportArgs),
+    /// 主动公开目录（规章、行政规范性文件）：import 导入、list 列出、repeal 登记废止
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
+    },
+    /// 依申请公开转主动公开（第四十四条）：candidates 列出候选、publish 登入主动公开目录
+    Disclosure {
+        #[command(subcommand)]
+        command: disclosure_cmd::DisclosureCommand,
+    },
     #[command(flatten)]
     Case(case_cmd::CaseCommand),
 }
@@ -241,6 +254,14 @@ async fn run_online(
             let clients = endpoints::Clients::new(endpoints)?;
             cases_cmd::run(&clients, command).await?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalogue { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            catalogue_cmd::run(&clients, command).await
+        }
+        Command::Disclosure { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            disclosure_cmd::run(&clients, command).await
         }
         Command::Case(command) => {
             let clients = endpoints::Clients::new(endpoints)?;

@@ -204,7 +204,11 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
                 eprintln!("汇总{}个机关：{}", r.agencies.len(), r.agencies.join("、"));
             }
             for d in &r.differences {
-                eprintln!("差异（报告已锁定）：{d}");
+                if r.locked {
+                    eprintln!("差异（报告已锁定）：{d}");
+                } else {
+                    eprintln!("差异：{d}");
+                }
             }
             let document = if binary {
                 r.document
