@@ -21,6 +21,7 @@ mod calendar_cmd;
 mod case_cmd;
 mod cases_cmd;
 mod catalogue_cmd;
+mod decisions_file;
 mod dev;
 mod disclosure_cmd;
 mod endpoints;

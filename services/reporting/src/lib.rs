@@ -535,7 +535,7 @@ impl server::ReportingService for Reporting {
     ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
         let req = request.into_inner();
         report_json_size("json", &req.json)?;
-        let entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
+        let mut entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
             .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
         if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
             let counted = CountedDocuments::count(&documents, entry.year);
@@ -560,6 +560,13 @@ impl server::ReportingService for Reporting {
                 )
                 .into());
             }
+        }
+        // Checked above as given: figures kept from an earlier entry that differ from the
+        // catalogue now are reported as differences with the report, not refused here.
+        if req.merge
+            && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
+        {
+            entry.figures = entry.figures.or(&known);
         }
         // Stored as read, so that nothing but the known figures is kept.
         let body =
