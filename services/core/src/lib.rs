@@ -20,3 +20,5 @@ pub mod limits;
 pub mod records;
 pub mod report;
 pub mod synth;
+#[cfg(test)]
+mod upstream;
