@@ -298,6 +298,52 @@ async fn table_two_from_the_catalogue(backend: Backend) {
         report(&system, 2024)["active_disclosure"]["penalty_decisions"],
         3
     );
+
+    // 2024 locked, then a repeal moved into 2025: 2024 stays as locked and shows the difference;
+    // 2025's documents in force no longer follow from 2024's as published (a warning).
+    applied(
+        &system,
+        &["report", "lock", "--agency", AGENCY, "--year", "2024"],
+    );
+    let corrected = write(
+        system.dir.path(),
+        "corrected.jsonl",
+        &json!({"agency": AGENCY, "kind": "normative_document", "number": "安府规〔2018〕1号",
+                "title": "遂宁市安居区城市道路占用挖掘管理办法", "issued_on": "2018-03-02",
+                "published_on": "2018-03-09", "repealed_on": "2025-01-15",
+                "repealed_by": "安府发〔2025〕1号"})
+        .to_string(),
+    );
+    let printed = applied(
+        &system,
+        &["catalogue", "import", corrected.to_str().unwrap()],
+    );
+    assert!(printed.contains("更正1件"), "{printed}");
+    let r2025 = wait_for_documents(&system, 2025, &documents(0, repealed + 2, in_force - 1));
+    let warning = r2025["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "documents_in_force")
+        .unwrap_or_else(|| panic!("no documents_in_force warning: {r2025}"));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["row"], "行政规范性文件");
+    let out = system.ogi(&["report", "--agency", AGENCY, "--year", "2024"]);
+    assert!(
+        stderr(&out).contains("表二「行政规范性文件」本年废止件数：已锁定5，现为4"),
+        "{}",
+        stderr(&out)
+    );
+    let locked: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        locked["active_disclosure"]["normative_documents"],
+        documents(0, 5, 8)
+    );
+
+    // A rebuild replays the catalogue events to the same figures.
+    let mut system = system;
+    system.restart_with("reporting", &["--rebuild"]).unwrap();
+    wait_for_documents(&system, 2025, &documents(0, repealed + 2, in_force - 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]
