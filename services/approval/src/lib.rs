@@ -23,9 +23,7 @@ use ogi_platform::facts::CaseFacts;
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::{ServiceSchema, entities::case_files};
 use ogi_proto::v1::{self as pb, approval_service_server as server, event_envelope::Payload};
-use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
-};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
@@ -44,14 +42,7 @@ pub struct ApprovalFile {
 }
 
 fn stage_code(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Received => "received",
-        Stage::AwaitingCorrection => "awaiting_correction",
-        Stage::InProgress => "in_progress",
-        Stage::Drafted => "drafted",
-        Stage::Approved => "approved",
-        Stage::Closed => "closed",
-    }
+    stage.code()
 }
 
 pub struct Approval {
@@ -97,148 +88,6 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
     );
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
-}
-
-/// The filters of `ListCases`, parsed once.
-struct CaseFilter {
-    query: String,
-    today: Option<NaiveDate>,
-    due: DueFilter,
-    due_within: i64,
-    received_from: Option<NaiveDate>,
-    received_to: Option<NaiveDate>,
-    outcome: String,
-}
-
-#[derive(PartialEq, Eq)]
-enum DueFilter {
-    Any,
-    Overdue,
-    DueSoon,
-}
-
-/// The longest search text `ListCases` takes.
-const MAX_CASE_QUERY_CHARS: usize = 100;
-
-impl CaseFilter {
-    fn from_request(req: &pb::ListCasesRequest) -> Result<CaseFilter, ServiceError> {
-        if req.agency.trim().is_empty() {
-            return Err(ServiceError::invalid("agency", "必填"));
-        }
-        if req.query.chars().count() > MAX_CASE_QUERY_CHARS {
-            return Err(ServiceError::invalid(
-                "query",
-                format!("搜索内容不能超过{MAX_CASE_QUERY_CHARS}个字符"),
-            ));
-        }
-        if !req.stage.is_empty()
-            && ![
-                "received",
-                "awaiting_correction",
-                "in_progress",
-                "drafted",
-                "approved",
-                "closed",
-            ]
-            .contains(&req.stage.as_str())
-        {
-            return Err(ServiceError::invalid(
-                "stage",
-                format!("未知的环节「{}」", req.stage),
-            ));
-        }
-        if !req.outcome.is_empty() {
-            convert::code::<OutcomeCode>("outcome", &req.outcome)?;
-        }
-        let today = convert::optional_date("today", &req.today)?;
-        let due = match req.due.as_str() {
-            "" => DueFilter::Any,
-            "overdue" => DueFilter::Overdue,
-            "due_soon" => DueFilter::DueSoon,
-            other => {
-                return Err(ServiceError::invalid(
-                    "due",
-                    format!("应为 overdue 或 due_soon，不是「{other}」"),
-                ));
-            }
-        };
-        if due != DueFilter::Any && today.is_none() {
-            return Err(ServiceError::invalid("today", "按期限筛选时必填"));
-        }
-        Ok(CaseFilter {
-            query: req.query.trim().to_lowercase(),
-            today,
-            due,
-            due_within: i64::from(req.due_within_days),
-            received_from: convert::optional_date("received_from", &req.received_from)?,
-            received_to: convert::optional_date("received_to", &req.received_to)?,
-            outcome: req.outcome.clone(),
-        })
-    }
-
-    /// The case's summary when it passes the filters.
-    fn summary(
-        &self,
-        case_id: &str,
-        file: &ApprovalFile,
-        calendar: &WorkCalendar,
-        config: &ServiceConfig,
-    ) -> Option<pb::CaseSummary> {
-        let f = &file.facts;
-        if !self.query.is_empty()
-            && ![
-                &f.reference,
-                &f.receipt_number,
-                &f.applicant_name,
-                &f.request_description,
-            ]
-            .iter()
-            .any(|text| text.to_lowercase().contains(&self.query))
-        {
-            return None;
-        }
-        let reply = file.case.outcome();
-        if !self.outcome.is_empty() && reply.map(|(o, _)| o.code()) != Some(self.outcome.as_str()) {
-            return None;
-        }
-        let dl = deadline_of(file, calendar, config);
-        let left = self
-            .today
-            .and_then(|today| dl.working_days_left(calendar, today))
-            .filter(|_| reply.is_none());
-        match (&self.due, left) {
-            (DueFilter::Any, _) => {}
-            (DueFilter::Overdue, Some(l)) if l < 0 => {}
-            (DueFilter::DueSoon, Some(l)) if (0..=self.due_within).contains(&l) => {}
-            _ => return None,
-        }
-        let pending_draft = file
-            .case
-            .draft()
-            .filter(|d| d.approved_on.is_none() && reply.is_none());
-        Some(pb::CaseSummary {
-            case_id: case_id.to_string(),
-            agency: f.agency.clone(),
-            reference: f.reference.clone(),
-            receipt_number: f.receipt_number.clone(),
-            applicant_name: f.applicant_name.clone(),
-            summary: f.request_description.chars().take(60).collect(),
-            stage: stage_code(file.case.stage()).to_string(),
-            received_on: f.received_on.to_string(),
-            due_on: if reply.is_none() {
-                dl.due_on.map(|d| d.to_string()).unwrap_or_default()
-            } else {
-                String::new()
-            },
-            provisional: dl.provisional && reply.is_none(),
-            working_days_left: left,
-            outcome_code: reply.map(|(o, _)| o.code().to_string()).unwrap_or_default(),
-            replied_on: reply.map(|(_, d)| d.to_string()).unwrap_or_default(),
-            drafted_on: pending_draft
-                .map(|d| d.drafted_on.to_string())
-                .unwrap_or_default(),
-        })
-    }
 }
 
 /// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
@@ -620,6 +469,7 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         build: F,
     ) -> Result<pb::CaseFile, ServiceError>
     where
@@ -632,7 +482,10 @@ impl Approval {
         let (actor, on, command_id) = convert::context(context)?;
         let txn = self.ctx.db.begin().await?;
         let loaded = casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, fingerprint)
+            .await?
+            .is_some()
+        {
             txn.rollback().await?;
             return Ok(case_view(
                 case_id,
@@ -667,7 +520,7 @@ impl Approval {
         ) {
             bus::append_outbox(&txn, &events::envelope(&ectx, d, file.case.version(), p)).await?;
         }
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, fingerprint, None).await?;
         txn.commit().await?;
         self.ctx.published();
         Ok(case_view(case_id, &file, &self.calendar, &self.ctx.config))
@@ -680,10 +533,11 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         make: impl FnOnce(NaiveDate) -> Command,
     ) -> Reply<pb::CaseFile> {
         let file = self
-            .command(context, case_id, |_, on, _| {
+            .command(context, case_id, fingerprint, |_, on, _| {
                 Ok((vec![make(on)], Default::default()))
             })
             .await?;
@@ -763,52 +617,86 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ListCasesRequest>,
     ) -> Reply<pb::ListCasesResponse> {
         let req = request.into_inner();
-        let filter = CaseFilter::from_request(&req)?;
-        let mut query =
-            case_files::Entity::find().filter(case_files::Column::Agency.eq(req.agency.clone()));
-        if !req.stage.is_empty() {
-            query = query.filter(case_files::Column::Stage.eq(req.stage.clone()));
+        let stage = (!req.stage.is_empty())
+            .then(|| {
+                Stage::ALL
+                    .iter()
+                    .find(|s| s.code() == req.stage)
+                    .copied()
+                    .ok_or_else(|| {
+                        ServiceError::invalid("stage", format!("未知的阶段代码「{}」", req.stage))
+                    })
+            })
+            .transpose()?;
+        let outcome: Option<OutcomeCode> = (!req.outcome_code.is_empty())
+            .then(|| convert::code("outcome_code", &req.outcome_code))
+            .transpose()?;
+        let due_before = convert::optional_date("due_before", &req.due_before)?;
+        let overdue_on = convert::optional_date("overdue_on", &req.overdue_on)?;
+        let mut query = case_files::Entity::find();
+        if !req.agency.is_empty() {
+            convert::text("agency", text::AGENCY, &req.agency)?;
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
         }
-        if let Some(from) = filter.received_from {
-            query = query.filter(case_files::Column::ReceivedOn.gte(from));
+        if let Some(stage) = stage {
+            query = query.filter(case_files::Column::Stage.eq(stage.code()));
         }
-        if let Some(to) = filter.received_to {
-            query = query.filter(case_files::Column::ReceivedOn.lte(to));
+        if due_before.is_some() || overdue_on.is_some() {
+            query = query.filter(case_files::Column::Stage.ne(Stage::Closed.code()));
         }
-        let rows = query
-            .order_by_asc(case_files::Column::ReceivedOn)
-            .order_by_asc(case_files::Column::CaseId)
-            .all(&self.ctx.db)
-            .await
-            .map_err(ServiceError::from)?;
-        let mut matched = Vec::new();
+        let mut rows = Vec::new();
+        if req.case_ids.is_empty() {
+            rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        } else {
+            for ids in req.case_ids.chunks(500) {
+                rows.extend(
+                    query
+                        .clone()
+                        .filter(case_files::Column::CaseId.is_in(ids.iter().cloned()))
+                        .all(&self.ctx.db)
+                        .await
+                        .map_err(ServiceError::from)?,
+                );
+            }
+        }
+        let mut cases = Vec::new();
         for row in rows {
             let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
                 continue;
             };
-            if let Some(summary) =
-                filter.summary(&row.case_id, &file, &self.calendar, &self.ctx.config)
-            {
-                matched.push(summary);
+            let view = case_view(&row.case_id, &file, &self.calendar, &self.ctx.config);
+            if outcome.is_some_and(|o| view.outcome_code != o.code()) {
+                continue;
             }
+            // Recomputed on the current calendar, as `list_due` does.
+            let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
+            if let Some(day) = due_before
+                && dl.due_on.is_none_or(|due| due > day)
+            {
+                continue;
+            }
+            if let Some(day) = overdue_on
+                && dl
+                    .working_days_left(&self.calendar, day)
+                    .is_none_or(|left| left >= 0)
+            {
+                continue;
+            }
+            let deadline = view.deadline.unwrap_or_default();
+            cases.push(pb::CaseSummary {
+                case_id: view.case_id,
+                agency: view.agency,
+                stage: view.stage,
+                received_on: view.received_on,
+                due_on: deadline.due_on,
+                provisional: deadline.provisional,
+                outcome_code: view.outcome_code,
+                replied_on: view.replied_on,
+                overdue: view.overdue,
+            });
         }
-        // Due first (overdue ones first of all), then the rest by receipt.
-        matched.sort_by(|a, b| {
-            let key = |c: &pb::CaseSummary| (c.due_on.is_empty(), c.due_on.clone());
-            key(a).cmp(&key(b))
-        });
-        let total = matched.len() as u64;
-        let size = match req.page_size {
-            0 => 50,
-            n => n.min(200),
-        } as usize;
-        let page = req.page.max(1) as usize;
-        let cases = matched
-            .into_iter()
-            .skip((page - 1) * size)
-            .take(size)
-            .collect();
-        Ok(Response::new(pb::ListCasesResponse { cases, total }))
+        cases.sort_by(|a, b| (&a.received_on, &a.case_id).cmp(&(&b.received_on, &b.case_id)));
+        Ok(Response::new(pb::ListCasesResponse { cases }))
     }
 
     async fn get_calendar(
@@ -873,11 +761,11 @@ impl server::ApprovalService for Approval {
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("start_consultation", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("party", text::PARTY, &req.party)?;
-        self.single(&req.context, &req.case_id, |on| Command::Consult {
-            on,
-            kind,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Consult { on, kind }
         })
         .await
     }
@@ -887,9 +775,10 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordConsultationReplyRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_consultation_reply", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("opinion", text::OPINION, &req.opinion)?;
-        self.single(&req.context, &req.case_id, |on| {
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
             Command::ConsultationReplied { on, kind }
         })
         .await
@@ -897,6 +786,7 @@ impl server::ApprovalService for Approval {
 
     async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("extend", &req);
         convert::text("approved_by", text::PARTY, &req.approved_by)?;
         convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
@@ -912,7 +802,7 @@ impl server::ApprovalService for Approval {
         }
         let days = req.days;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, config| {
+            self.command(&req.context, &req.case_id, &fingerprint, |_, on, config| {
                 Ok((
                     vec![Command::Extend {
                         on,
@@ -928,6 +818,7 @@ impl server::ApprovalService for Approval {
 
     async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("notify_fee", &req);
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
                 let b = FeeBasis::PerApplication { nth_in_month: n }
@@ -962,7 +853,7 @@ impl server::ApprovalService for Approval {
             .into());
         }
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.fee_basis = Some(basis);
                 Ok((vec![Command::NotifyFee { on, amount }], Default::default()))
             })
@@ -975,8 +866,11 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        self.single(&req.context, &req.case_id, |on| Command::PayFee { on })
-            .await
+        let fingerprint = convert::fingerprint("record_fee_payment", &req);
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::PayFee { on }
+        })
+        .await
     }
 
     async fn draft_decision(
@@ -984,12 +878,13 @@ impl server::ApprovalService for Approval {
         request: Request<pb::DraftDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("draft_decision", &req);
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
         convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
         convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
         convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
                 Ok((
                     vec![Command::Draft {
@@ -1010,10 +905,10 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("return_decision", &req);
         let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
-        self.single(&req.context, &req.case_id, |on| Command::Return {
-            on,
-            reason,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Return { on, reason }
         })
         .await
     }
@@ -1023,17 +918,23 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ApproveDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("approve_decision", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, config| {
-                let levels_required = config.agency(&file.facts.agency).approval_levels;
-                Ok((
-                    vec![Command::Approve {
-                        on,
-                        levels_required,
-                    }],
-                    Default::default(),
-                ))
-            })
+            self.command(
+                &req.context,
+                &req.case_id,
+                &fingerprint,
+                |file, on, config| {
+                    let levels_required = config.agency(&file.facts.agency).approval_levels;
+                    Ok((
+                        vec![Command::Approve {
+                            on,
+                            levels_required,
+                        }],
+                        Default::default(),
+                    ))
+                },
+            )
             .await?,
         ))
     }
@@ -1043,15 +944,18 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordReviewRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_review", &req);
         let kind: ReviewKind = convert::code("kind", &req.kind)?;
         let result: ReviewResult = convert::code("result", &req.result)?;
         let filed_on = convert::date("filed_on", &req.filed_on)?;
         let concluded_on = convert::optional_date("concluded_on", &req.concluded_on)?;
-        self.single(&req.context, &req.case_id, |_| Command::RecordReview {
-            filed_on,
-            kind,
-            result,
-            concluded_on,
+        self.single(&req.context, &req.case_id, &fingerprint, |_| {
+            Command::RecordReview {
+                filed_on,
+                kind,
+                result,
+                concluded_on,
+            }
         })
         .await
     }

@@ -2,6 +2,12 @@
 //! letter (答复书/告知书) for the outcome, from the template citing the articles of
 //! `outcomes.toml`; `ServeReply` records how and when it was served (送达) and publishes
 //! `reply.served`, which closes the case with its reply date.
+//!
+//! It also keeps each agency's proactive-disclosure catalogue (主动公开目录, [`catalogue`]) and
+//! finds the Art. 44 candidates among the replies it served ([`candidates`]).
+
+pub mod candidates;
+pub mod catalogue;
 
 use std::sync::Arc;
 
@@ -194,6 +200,7 @@ impl server::PublishingService for Publishing {
     ) -> Result<Response<pb::ReplyLetter>, Status> {
         let req = request.into_inner();
         let (actor, on, command_id) = convert::context(&req.context)?;
+        let fingerprint = convert::fingerprint("serve_reply", &req);
         let method: Delivery = convert::code("method", &req.method)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
         let loaded = casefile::require::<LetterFile, _>(
@@ -203,7 +210,10 @@ impl server::PublishingService for Publishing {
         )
         .await?;
         let mut file = loaded.state;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, &fingerprint)
+            .await?
+            .is_some()
+        {
             return Ok(Response::new(view(&req.case_id, &file)));
         }
         if let Some((served_on, _)) = file.served {
@@ -256,9 +266,54 @@ impl server::PublishingService for Publishing {
         )
         .await
         .map_err(ServiceError::from)?;
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, &fingerprint, None).await?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         Ok(Response::new(view(&req.case_id, &file)))
+    }
+
+    async fn import_catalogue(
+        &self,
+        request: Request<pb::ImportCatalogueRequest>,
+    ) -> Result<Response<pb::ImportCatalogueResponse>, Status> {
+        Ok(Response::new(
+            catalogue::import(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn repeal_document(
+        &self,
+        request: Request<pb::RepealDocumentRequest>,
+    ) -> Result<Response<pb::RepealDocumentResponse>, Status> {
+        Ok(Response::new(
+            catalogue::repeal(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_catalogue(
+        &self,
+        request: Request<pb::ListCatalogueRequest>,
+    ) -> Result<Response<pb::ListCatalogueResponse>, Status> {
+        Ok(Response::new(
+            catalogue::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_disclosure_candidates(
+        &self,
+        request: Request<pb::ListDisclosureCandidatesRequest>,
+    ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
+        Ok(Response::new(
+            candidates::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn publish_candidate(
+        &self,
+        request: Request<pb::PublishCandidateRequest>,
+    ) -> Result<Response<pb::PublishCandidateResponse>, Status> {
+        Ok(Response::new(
+            candidates::publish(&self.ctx, request.into_inner()).await?,
+        ))
     }
 }
