@@ -7,11 +7,13 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use ogi_core::access::Permission;
 use ogi_core::calendar::WorkCalendar;
 use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -38,6 +40,9 @@ pub struct ApprovalFile {
     pub fee_basis: Option<String>,
     /// Who did what, in Chinese, dated.
     pub history: Vec<(NaiveDate, String)>,
+    /// Who drafted the decision (separation of duties: not its approver).
+    #[serde(default)]
+    pub drafted_by: String,
 }
 
 fn stage_code(stage: Stage) -> &'static str {
@@ -311,6 +316,7 @@ impl EventHandler for OnPipelineEvent {
                     other_agency: None,
                     fee_basis: None,
                     history: vec![],
+                    drafted_by: String::new(),
                 };
                 let mut commands = Vec::new();
                 if let Some(requested) = date(&a.correction_requested_on)? {
@@ -345,6 +351,7 @@ impl EventHandler for OnPipelineEvent {
                     other_agency: None,
                     fee_basis: None,
                     history: vec![],
+                    drafted_by: String::new(),
                 };
                 let requested = date(&a.correction_requested_on)?.unwrap_or(on);
                 let mut commands = vec![
@@ -555,12 +562,200 @@ fn consultation_kind(text: &str) -> Result<ConsultationKind, ServiceError> {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// A command request: its context (the actor is set from the token) and case.
+trait CaseCommand {
+    fn parts(&mut self) -> (&mut Option<pb::CommandContext>, &String);
+}
+
+macro_rules! case_command {
+    ($($t:ty),*) => {
+        $(impl CaseCommand for $t {
+            fn parts(&mut self) -> (&mut Option<pb::CommandContext>, &String) {
+                (&mut self.context, &self.case_id)
+            }
+        })*
+    };
+}
+
+case_command!(
+    pb::StartConsultationRequest,
+    pb::RecordConsultationReplyRequest,
+    pb::ExtendRequest,
+    pb::NotifyFeeRequest,
+    pb::RecordFeePaymentRequest,
+    pb::DraftDecisionRequest,
+    pb::ReturnDecisionRequest,
+    pb::ApproveDecisionRequest,
+    pb::RecordReviewRequest
+);
+
+impl Approval {
+    /// The caller, the request with the caller as its actor, the case's agency and id.
+    async fn begin<T: CaseCommand>(
+        &self,
+        request: Request<T>,
+    ) -> Result<(Caller, Request<T>, String, String), Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        let (context, case_id) = req.parts();
+        caller.stamp(context);
+        let case_id = case_id.clone();
+        let agency = casefile::agency_of(&self.ctx.db, &case_id, "办理审批服务").await?;
+        Ok((caller, Request::new(req), agency, case_id))
+    }
+}
+
 #[tonic::async_trait]
 impl server::ApprovalService for Approval {
+    async fn start_consultation(
+        &self,
+        request: Request<pb::StartConsultationRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseConsult,
+                &agency,
+                &case_id,
+                self.do_start_consultation(request),
+            )
+            .await
+    }
+
+    async fn record_consultation_reply(
+        &self,
+        request: Request<pb::RecordConsultationReplyRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseConsult,
+                &agency,
+                &case_id,
+                self.do_record_consultation_reply(request),
+            )
+            .await
+    }
+
+    async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseExtend,
+                &agency,
+                &case_id,
+                self.do_extend(request),
+            )
+            .await
+    }
+
+    async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseFee,
+                &agency,
+                &case_id,
+                self.do_notify_fee(request),
+            )
+            .await
+    }
+
+    async fn record_fee_payment(
+        &self,
+        request: Request<pb::RecordFeePaymentRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseFee,
+                &agency,
+                &case_id,
+                self.do_record_fee_payment(request),
+            )
+            .await
+    }
+
+    async fn draft_decision(
+        &self,
+        request: Request<pb::DraftDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseDraft,
+                &agency,
+                &case_id,
+                self.do_draft_decision(request),
+            )
+            .await
+    }
+
+    async fn return_decision(
+        &self,
+        request: Request<pb::ReturnDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::ReplyReturn,
+                &agency,
+                &case_id,
+                self.do_return_decision(request),
+            )
+            .await
+    }
+
+    async fn record_review(
+        &self,
+        request: Request<pb::RecordReviewRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseReview,
+                &agency,
+                &case_id,
+                self.do_record_review(request),
+            )
+            .await
+    }
+
+    async fn approve_decision(
+        &self,
+        request: Request<pb::ApproveDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller.authorize(Permission::ReplyApprove, &agency, &case_id)?;
+        // Separation of duties; history imported by the local operator (who replays every
+        // step of a closed case) is the one exception.
+        let importing = request
+            .get_ref()
+            .context
+            .as_ref()
+            .is_some_and(|c| c.command_id.starts_with("import:"))
+            && caller.principal.scope == ogi_core::access::Scope::All;
+        if !importing
+            && let Some(loaded) = casefile::load::<ApprovalFile, _>(&self.ctx.db, &case_id).await?
+            && let Err(denial) = caller.principal.check_not_drafter(&loaded.state.drafted_by)
+        {
+            return Err(caller.deny(
+                Permission::ReplyApprove.code(),
+                &agency,
+                &case_id,
+                &denial.to_string(),
+            ));
+        }
+        let result = self.do_approve_decision(request).await;
+        caller.outcome(Permission::ReplyApprove, &agency, &case_id, result)
+    }
+
     async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::CaseFile> {
+        let caller = auth::caller(&request)?;
         let case_id = request.into_inner().case_id;
         let loaded =
             casefile::require::<ApprovalFile, _>(&self.ctx.db, &case_id, "办理审批服务").await?;
+        caller.authorize(Permission::CaseRead, &loaded.state.facts.agency, &case_id)?;
         Ok(Response::new(case_view(
             &case_id,
             &loaded.state,
@@ -570,6 +765,18 @@ impl server::ApprovalService for Approval {
     }
 
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        caller.authorize(Permission::CaseRead, &agency, "")?;
+        self.do_list_due(request).await
+    }
+}
+
+impl Approval {
+    async fn do_list_due(
+        &self,
+        request: Request<pb::ListDueRequest>,
+    ) -> Reply<pb::ListDueResponse> {
         let req = request.into_inner();
         let today = convert::date("today", &req.today)?;
         let rows = case_files::Entity::find()
@@ -605,7 +812,7 @@ impl server::ApprovalService for Approval {
         Ok(Response::new(out))
     }
 
-    async fn start_consultation(
+    async fn do_start_consultation(
         &self,
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -618,7 +825,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn record_consultation_reply(
+    async fn do_record_consultation_reply(
         &self,
         request: Request<pb::RecordConsultationReplyRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -630,7 +837,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
+    async fn do_extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let imported = req
             .context
@@ -659,7 +866,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
+    async fn do_notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
@@ -699,7 +906,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn record_fee_payment(
+    async fn do_record_fee_payment(
         &self,
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -708,15 +915,21 @@ impl server::ApprovalService for Approval {
             .await
     }
 
-    async fn draft_decision(
+    async fn do_draft_decision(
         &self,
         request: Request<pb::DraftDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
+        let drafter = req
+            .context
+            .as_ref()
+            .map(|c| c.actor.clone())
+            .unwrap_or_default();
         Ok(Response::new(
             self.command(&req.context, &req.case_id, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
+                file.drafted_by = drafter;
                 Ok((
                     vec![Command::Draft {
                         on,
@@ -731,7 +944,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn return_decision(
+    async fn do_return_decision(
         &self,
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -744,7 +957,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn approve_decision(
+    async fn do_approve_decision(
         &self,
         request: Request<pb::ApproveDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -764,7 +977,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn record_review(
+    async fn do_record_review(
         &self,
         request: Request<pb::RecordReviewRequest>,
     ) -> Reply<pb::CaseFile> {

@@ -105,10 +105,18 @@ pub async fn run(
         }
     };
 
+    let operator_password = dev_operator_password(&data_dir)?;
     for ((name, service, _), (_, _, addr)) in SERVICES.iter().zip(endpoints.all()) {
         let listen = addr.trim_start_matches("http://").to_string();
         let log = std::fs::File::create(data_dir.join(format!("{name}.log")))?;
-        let child = Command::new(sibling_binary(&format!("ogi-{name}"))?)
+        let mut command = Command::new(sibling_binary(&format!("ogi-{name}"))?);
+        if *name == "accounts" {
+            // The all-roles local operator exists only in dev mode.
+            command
+                .arg("--dev-operator")
+                .env("OGI_DEV_OPERATOR_PASSWORD", &operator_password);
+        }
+        let child = command
             .args([
                 "--listen",
                 &listen,
@@ -116,6 +124,8 @@ pub async fn run(
                 &sqlite_url(&data_dir, name),
                 "--nats-url",
                 &nats_url,
+                "--accounts-url",
+                &endpoints.accounts,
             ])
             .stdout(Stdio::null())
             .stderr(log)
@@ -135,14 +145,20 @@ pub async fn run(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    sign_in_operator(endpoints, &operator_password).await?;
     println!("ogi 已启动，数据目录 {}", data_dir.display());
+    println!(
+        "  本机操作员 operator 已登录（凭据目录 {}；密码见 {}）",
+        crate::credentials::config_dir().display(),
+        data_dir.join("operator-password").display()
+    );
     println!("  NATS        {nats_url}");
     for (name, _, addr) in endpoints.all() {
         println!("  {name:<11} {addr}");
     }
     if is_new && let Some(fixture) = &options.load_fixture_if_new {
         println!("新数据目录：导入 {}", fixture.display());
-        let clients = endpoints::Clients::new(endpoints)?;
+        let clients = endpoints::Clients::new(endpoints).await?;
         let summary = crate::import::import_file(&clients, fixture, true).await?;
         println!("{summary}");
     }
@@ -173,6 +189,54 @@ pub async fn run(
     }
     println!("ogi 已停止。");
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The local operator's password, kept in the data directory (readable by its owner only) so
+/// that `ogi login --username operator` works again later.
+fn dev_operator_password(data_dir: &Path) -> anyhow::Result<String> {
+    let path = data_dir.join("operator-password");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && !text.trim().is_empty()
+    {
+        return Ok(text.trim().to_string());
+    }
+    let password = format!("Dev-{}", uuid::Uuid::now_v7().simple());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options
+        .open(&path)
+        .with_context(|| format!("无法写入 {}", path.display()))?
+        .write_all(password.as_bytes())?;
+    Ok(password)
+}
+
+/// Sign the CLI in as the local operator (as kind writes a kubeconfig).
+async fn sign_in_operator(endpoints: &Endpoints, password: &str) -> anyhow::Result<()> {
+    let clients = endpoints::Clients::anonymous(endpoints)?;
+    let response = clients
+        .accounts
+        .clone()
+        .login(ogi_proto::v1::LoginRequest {
+            username: "operator".into(),
+            password: password.into(),
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("本机操作员登录失败：{}", s.message()))?
+        .into_inner();
+    crate::credentials::save(&crate::credentials::Credential {
+        username: "operator".into(),
+        accounts: endpoints.accounts.clone(),
+        access_token: response.access_token,
+        access_expires_at: response.access_expires_at,
+        session_token: response.session_token,
+        session_expires_at: response.session_expires_at,
+    })
 }
 
 async fn tokio_util_like_signal() {

@@ -5,9 +5,11 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, Utc};
+use ogi_core::access::Permission;
 use ogi_core::codes::{ApplicantType, Channel, Delivery, IdType, RequestForm};
 use ogi_core::identity;
 use ogi_core::records::{Applicant, RequestDetails};
+use ogi_platform::auth;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
@@ -228,9 +230,120 @@ impl server::IntakeService for Intake {
         &self,
         request: Request<pb::SubmitApplicationRequest>,
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
-        let req = request.into_inner();
-        let (actor, _on, _) = convert::context(&req.context)?;
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context);
         let agency = convert::required("agency", &req.agency)?.to_string();
+        caller
+            .run(
+                Permission::CaseSubmit,
+                &agency,
+                "",
+                self.submit(req, agency.clone(), caller.principal.sees_full(&agency)),
+            )
+            .await
+    }
+
+    async fn amend_application(
+        &self,
+        request: Request<pb::AmendApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context);
+        let agency = applications::Entity::find_by_id(req.case_id.clone())
+            .one(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound(format!("申请 {} 不存在", req.case_id)))?
+            .agency;
+        let case_id = req.case_id.clone();
+        let full = caller.principal.sees_full(&agency);
+        caller
+            .run(
+                Permission::CaseAmend,
+                &agency,
+                &case_id,
+                self.amend(req, full),
+            )
+            .await
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<pb::GetApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let query = if !req.case_id.is_empty() {
+            applications::Entity::find_by_id(req.case_id.clone())
+        } else {
+            applications::Entity::find()
+                .filter(applications::Column::Agency.eq(req.agency.clone()))
+                .filter(applications::Column::Reference.eq(req.reference.clone()))
+        };
+        let model = query
+            .one(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound("申请不存在".into()))?;
+        caller.authorize(Permission::CaseRead, &model.agency, &model.case_id)?;
+        let full = caller.full_view(&model.agency, &model.case_id);
+        Ok(Response::new(to_proto(
+            &model.case_id,
+            &stored(&model)?,
+            !full,
+        )))
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<pb::ListApplicationsRequest>,
+    ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        if !request.get_ref().agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &request.get_ref().agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut response = self
+            .list(request.into_inner(), &caller.principal.agencies)
+            .await?;
+        // Identity numbers and phones in full only for agencies where the caller may see
+        // them; one audit entry per agency listed in full.
+        let mut full_agencies: Vec<(String, bool)> = Vec::new();
+        for app in &mut response.get_mut().applications {
+            let full = match full_agencies.iter().find(|(a, _)| *a == app.agency) {
+                Some((_, f)) => *f,
+                None => {
+                    let f = caller.full_view(&app.agency, "");
+                    full_agencies.push((app.agency.clone(), f));
+                    f
+                }
+            };
+            if !full && let Some(a) = app.applicant.as_mut() {
+                a.id_number = identity::mask_id_number(&a.id_number);
+                a.phone = a.phone.as_deref().map(identity::mask_phone);
+                a.email = a.email.as_deref().map(ogi_core::access::mask_email);
+            }
+        }
+        Ok(response)
+    }
+}
+
+impl Intake {
+    async fn submit(
+        &self,
+        req: pb::SubmitApplicationRequest,
+        agency: String,
+        full: bool,
+    ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
+        let (actor, _on, _) = convert::context(&req.context)?;
         let checked = check_fields(
             &req.channel,
             &req.received_on,
@@ -246,7 +359,7 @@ impl server::IntakeService for Intake {
             txn.rollback().await.map_err(ServiceError::from)?;
             let app = stored(&existing)?;
             return Ok(Response::new(pb::SubmitApplicationResponse {
-                application: Some(to_proto(&existing.case_id, &app, false)),
+                application: Some(to_proto(&existing.case_id, &app, !full)),
                 created: false,
                 warnings: checked.warnings,
             }));
@@ -294,17 +407,17 @@ impl server::IntakeService for Intake {
         self.ctx.published();
         tracing::info!(case_id = %case_id, agency = %app.agency, receipt = %app.receipt_number, "application received");
         Ok(Response::new(pb::SubmitApplicationResponse {
-            application: Some(to_proto(&case_id, &app, false)),
+            application: Some(to_proto(&case_id, &app, !full)),
             created: true,
             warnings: checked.warnings,
         }))
     }
 
-    async fn amend_application(
+    async fn amend(
         &self,
-        request: Request<pb::AmendApplicationRequest>,
+        req: pb::AmendApplicationRequest,
+        full: bool,
     ) -> Result<Response<pb::Application>, Status> {
-        let req = request.into_inner();
         let (actor, _on, _) = convert::context(&req.context)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
         let model = applications::Entity::find_by_id(req.case_id.clone())
@@ -358,38 +471,15 @@ impl server::IntakeService for Intake {
         .map_err(ServiceError::from)?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
-        Ok(Response::new(to_proto(&req.case_id, &app, false)))
+        Ok(Response::new(to_proto(&req.case_id, &app, !full)))
     }
 
-    async fn get_application(
+    /// A page of applications, of `req.agency` or else of the agencies in scope, unmasked.
+    async fn list(
         &self,
-        request: Request<pb::GetApplicationRequest>,
-    ) -> Result<Response<pb::Application>, Status> {
-        let req = request.into_inner();
-        let query = if !req.case_id.is_empty() {
-            applications::Entity::find_by_id(req.case_id.clone())
-        } else {
-            applications::Entity::find()
-                .filter(applications::Column::Agency.eq(req.agency.clone()))
-                .filter(applications::Column::Reference.eq(req.reference.clone()))
-        };
-        let model = query
-            .one(&self.ctx.db)
-            .await
-            .map_err(ServiceError::from)?
-            .ok_or_else(|| ServiceError::NotFound("申请不存在".into()))?;
-        Ok(Response::new(to_proto(
-            &model.case_id,
-            &stored(&model)?,
-            false,
-        )))
-    }
-
-    async fn list_applications(
-        &self,
-        request: Request<pb::ListApplicationsRequest>,
+        req: pb::ListApplicationsRequest,
+        in_scope: &[String],
     ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
-        let req = request.into_inner();
         let page_size = if req.page_size == 0 {
             100
         } else {
@@ -398,6 +488,8 @@ impl server::IntakeService for Intake {
         let mut query = applications::Entity::find().order_by_asc(applications::Column::CaseId);
         if !req.agency.is_empty() {
             query = query.filter(applications::Column::Agency.eq(req.agency.clone()));
+        } else {
+            query = query.filter(applications::Column::Agency.is_in(in_scope.to_vec()));
         }
         if let Some(from) = convert::optional_date("received_from", &req.received_from)? {
             query = query.filter(applications::Column::ReceivedOn.gte(from));

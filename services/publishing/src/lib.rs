@@ -6,8 +6,10 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use ogi_core::access::Permission;
 use ogi_core::codes::{ApplicantType, Delivery, OutcomeCode};
 use ogi_core::letters::{self, AgencyLetterhead, LetterFacts};
+use ogi_platform::auth;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -177,6 +179,7 @@ impl server::PublishingService for Publishing {
         &self,
         request: Request<pb::GetLetterRequest>,
     ) -> Result<Response<pb::ReplyLetter>, Status> {
+        let caller = auth::caller(&request)?;
         let case_id = request.into_inner().case_id;
         let loaded = casefile::require::<LetterFile, _>(
             &self.ctx.db,
@@ -184,6 +187,7 @@ impl server::PublishingService for Publishing {
             "答复送达服务（答复意见尚未审批完成）",
         )
         .await?;
+        caller.authorize(Permission::CaseRead, &loaded.state.agency, &case_id)?;
         Ok(Response::new(view(&case_id, &loaded.state)))
     }
 
@@ -191,7 +195,24 @@ impl server::PublishingService for Publishing {
         &self,
         request: Request<pb::ServeReplyRequest>,
     ) -> Result<Response<pb::ReplyLetter>, Status> {
-        let req = request.into_inner();
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context);
+        let agency = casefile::agency_of(
+            &self.ctx.db,
+            &req.case_id,
+            "答复送达服务（答复意见尚未审批完成）",
+        )
+        .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseServe, &agency, &case_id, self.serve(req))
+            .await
+    }
+}
+
+impl Publishing {
+    async fn serve(&self, req: pb::ServeReplyRequest) -> Result<Response<pb::ReplyLetter>, Status> {
         let (actor, on, command_id) = convert::context(&req.context)?;
         let method: Delivery = convert::code("method", &req.method)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;

@@ -8,7 +8,9 @@ pub mod projection;
 
 use std::sync::Arc;
 
+use ogi_core::access::Permission;
 use ogi_core::report::{self, ActiveDisclosureEntry, AnnualReport, Narrative};
+use ogi_platform::auth;
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
@@ -252,14 +254,27 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::GetAnnualReportRequest>,
     ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         if req.agencies.is_empty() {
             return Err(ServiceError::invalid("agencies", "至少给出一个行政机关").into());
         }
         let mut agencies: Vec<String> = Vec::new();
+        // The hierarchy of the roll-up: the agency registry, and the configured one.
+        let registry = if req.with_subordinates {
+            Some(self.ctx.auth.verifier().registry(&caller.token).await?)
+        } else {
+            None
+        };
         for agency in &req.agencies {
-            let covered = if req.with_subordinates {
-                self.ctx.config.with_subordinates(agency)
+            let covered = if let Some(registry) = &registry {
+                let mut covered = self.ctx.config.with_subordinates(agency);
+                for a in registry.subtree(agency) {
+                    if !covered.contains(&a) {
+                        covered.push(a);
+                    }
+                }
+                covered
             } else {
                 vec![agency.clone()]
             };
@@ -268,6 +283,9 @@ impl server::ReportingService for Reporting {
                     agencies.push(a);
                 }
             }
+        }
+        for agency in &agencies {
+            caller.authorize(Permission::ReportRead, agency, "")?;
         }
         let format = DocumentFormat::parse(&req.format)?;
         let mut reports = Vec::new();
@@ -334,6 +352,8 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::CheckReportRequest>,
     ) -> Result<Response<pb::CheckReportResponse>, Status> {
+        // Any signed-in user may check a report JSON: it reads no stored data.
+        auth::caller(&request)?;
         let req = request.into_inner();
         let report: AnnualReport = serde_json::from_str(&req.json)
             .map_err(|e| ServiceError::invalid("json", format!("不是有效的年度报告JSON：{e}")))?;
@@ -368,26 +388,56 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::SetActiveDisclosureRequest>,
     ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         let entry: ActiveDisclosureEntry = serde_json::from_str(&req.json)
             .map_err(|e| ServiceError::invalid("json", format!("主动公开数据格式错误：{e}")))?;
-        put_entry(
-            &self.ctx.db,
-            &entry.agency,
-            entry.year,
-            "active_disclosure",
-            req.json,
-        )
-        .await?;
-        Ok(Response::new(pb::SetActiveDisclosureResponse {}))
+        caller
+            .run(Permission::ReportEnter, &entry.agency.clone(), "", async {
+                put_entry(
+                    &self.ctx.db,
+                    &entry.agency,
+                    entry.year,
+                    "active_disclosure",
+                    req.json,
+                )
+                .await?;
+                Ok(Response::new(pb::SetActiveDisclosureResponse {}))
+            })
+            .await
     }
 
     async fn set_narrative(
         &self,
         request: Request<pb::SetNarrativeRequest>,
     ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         convert::required("agency", &req.agency)?;
+        caller.authorize(Permission::ReportEnter, &req.agency, "")?;
+        let agency = req.agency.clone();
+        let result = self.set_narrative_of(req).await;
+        caller.outcome(Permission::ReportEnter, &agency, "", result)
+    }
+
+    async fn lock_report(
+        &self,
+        request: Request<pb::LockReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportLock, &agency, "", self.lock(req))
+            .await
+    }
+}
+
+impl Reporting {
+    async fn set_narrative_of(
+        &self,
+        req: pb::SetNarrativeRequest,
+    ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
         let body = serde_json::to_string(&EnteredNarrative {
             section_one_extra: req.section_one_extra,
             section_five: req.section_five,
@@ -398,11 +448,7 @@ impl server::ReportingService for Reporting {
         Ok(Response::new(pb::SetNarrativeResponse {}))
     }
 
-    async fn lock_report(
-        &self,
-        request: Request<pb::LockReportRequest>,
-    ) -> Result<Response<pb::AnnualReport>, Status> {
-        let req = request.into_inner();
+    async fn lock(&self, req: pb::LockReportRequest) -> Result<Response<pb::AnnualReport>, Status> {
         if entry(&self.ctx.db, &req.agency, req.year, "locked")
             .await?
             .is_some()
