@@ -13,7 +13,10 @@ TOOLS_DIR ?= $(CURDIR)/.tools
 export TOOLS_DIR
 # Data directory of the local dev instance started by `make run`.
 DATA_DIR ?= .ogi-data
-FIXTURE ?= ../shared/fixtures/anju-2024/cases.jsonl
+# The demo agency's cases (examples/anju-2024/README.md).
+FIXTURE ?= examples/anju-2024/cases.jsonl
+# Where `make image` writes the OCI archives.
+IMAGES_DIR ?= $(TARGET_DIR)/images
 # Extra arguments for `cargo test`, e.g. TEST_ARGS='-p ogi-core' or
 # TEST_ARGS='-- --nocapture'.
 TEST_ARGS ?=
@@ -22,14 +25,14 @@ INSTALL_TOOLS := scripts/install-tools.sh
 # Exports OGI_NATS_SERVER (a nats-server >= 2.10) into a recipe's shell.
 WITH_NATS := OGI_NATS_SERVER="$$($(INSTALL_TOOLS) --print-path)"; export OGI_NATS_SERVER;
 
-.PHONY: help tools build run test lint fmt bench clean-data
+.PHONY: help tools build run test lint fmt bench clean-data image
 
 help: ## List the targets
 	@echo "Targets:"
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## /  \1\t/' | expand -t 14
-	@echo "Variables: CARGO_TARGET_DIR, TOOLS_DIR (.tools), DATA_DIR (.ogi-data), TEST_ARGS"
+	@echo "Variables: CARGO_TARGET_DIR, TOOLS_DIR (.tools), DATA_DIR (.ogi-data), TEST_ARGS, IMAGES_DIR (target/images)"
 
-tools: ## Install nats-server >= 2.10 into TOOLS_DIR unless one is found
+tools: ## Install nats-server >= 2.10 into TOOLS_DIR unless one is found, and buildah (apt-get)
 	@$(INSTALL_TOOLS)
 
 build: ## Build all workspace binaries
@@ -60,12 +63,18 @@ bench: tools ## Benchmark on PostgreSQL: the pipeline, the annual report over 1M
 	$(WITH_NATS) $(CARGO) build --release --workspace --bins; \
 	  $(CARGO) bench -p ogi-e2e --bench pipeline --bench report
 
+# One OCI image per binary (ogi-intake … ogi-reporting, ogi), built with buildah
+# from scratch without a container engine, written as IMAGES_DIR/<binary>.oci.tar.
+image: tools ## Build one OCI image per binary (release, buildah, no Docker engine) into IMAGES_DIR
+	$(CARGO) build --release --locked --workspace --bins
+	scripts/build-images.sh --profile release --out $(IMAGES_DIR)
+
 clean-data: ## Delete the dev instance data directory DATA_DIR
 	rm -rf -- $(DATA_DIR)
 
 # Offline check of deploy/ (kustomize overlays rendered and validated against
 # strict Kubernetes and CloudNativePG schemas, ogi's own rules, checkov on the
-# manifests and the Dockerfile). Installs its pinned tools into
+# rendered manifests). Installs its pinned tools into
 # TOOLS_DIR/deploy on first use (2-3 minutes), then runs offline in ~30 s.
 .PHONY: deploy-check
 deploy-check: ## Validate deploy/ offline: kustomize overlays, strict schemas, checkov

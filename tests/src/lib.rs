@@ -7,6 +7,8 @@
 //! [`System::start_on`] runs the services on a NATS the test provides (a
 //! [`ogi_testkit::NatsCluster`], say) instead of a private nats-server.
 
+pub mod scrape;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -82,6 +84,26 @@ impl std::ops::DerefMut for Nats {
             .expect("this system runs on external NATS (System::start_on): no private server")
     }
 }
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A channel carrying a token.
+pub type Authed =
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>;
 
 pub struct System {
     pub nats: Nats,
@@ -220,6 +242,43 @@ impl System {
             self.logs()
         );
         Ok(())
+    }
+
+    /// Register an agency in the registry as the local operator (commands for an agency not
+    /// registered are refused).
+    pub fn register_agency(&self, name: &str) {
+        let out = self.ogi(&["admin", "agency", "add", name]);
+        assert!(
+            out.status.success() || stderr(&out).contains("已登记"),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+
+    /// The local operator's current access token (from the credential `ogi` keeps).
+    pub fn operator_token(&self) -> String {
+        let text = std::fs::read_to_string(self.operator_config_dir().join("credentials.json"))
+            .expect("the operator's credential");
+        let credential: serde_json::Value = serde_json::from_str(&text).expect("credential JSON");
+        credential["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// A channel to service `name` whose calls carry the local operator's token, for tests
+    /// that call the gRPC API directly.
+    pub fn operator_channel(&self, name: &str) -> Authed {
+        let service = &self.services[self.index(name)];
+        let channel =
+            tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{}", service.port))
+                .expect("endpoint")
+                .connect_lazy();
+        let value = format!("Bearer {}", self.operator_token())
+            .parse()
+            .expect("token as metadata");
+        tonic::service::interceptor::InterceptedService::new(channel, Bearer(value))
     }
 
     /// The `OGI_CONFIG_DIR` of the local operator's credential.
@@ -547,7 +606,7 @@ impl Drop for System {
 }
 
 pub fn fixture() -> PathBuf {
-    ogi_testkit::workspace_root().join("../shared/fixtures/anju-2024/cases.jsonl")
+    ogi_testkit::workspace_root().join("examples/anju-2024/cases.jsonl")
 }
 
 pub fn stdout(o: &Output) -> String {

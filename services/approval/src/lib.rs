@@ -13,6 +13,7 @@ use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_core::limits::text;
 use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
@@ -91,12 +92,18 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         },
         handler,
     );
-    let routes = tonic::service::Routes::new(server::ApprovalServiceServer::new(Approval {
-        ctx: ctx.clone(),
-        calendar,
-    }));
+    let routes = tonic::service::Routes::new(
+        server::ApprovalServiceServer::new(Approval {
+            ctx: ctx.clone(),
+            calendar,
+        })
+        .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
 }
+
+/// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
+const MAX_CALENDAR_FILE_BYTES: usize = 256 * 1024;
 
 fn deadline_of(
     file: &ApprovalFile,
@@ -770,6 +777,40 @@ impl server::ApprovalService for Approval {
         caller.authorize(Permission::CaseRead, &agency, "")?;
         self.do_list_due(request).await
     }
+
+    async fn get_calendar(
+        &self,
+        request: Request<pb::GetCalendarRequest>,
+    ) -> Reply<pb::CalendarInfo> {
+        // The years of the calendar are no one's data: any signed-in user.
+        auth::caller(&request)?;
+        self.do_get_calendar(request).await
+    }
+
+    async fn preview_calendar(
+        &self,
+        request: Request<pb::PreviewCalendarRequest>,
+    ) -> Reply<pb::PreviewCalendarResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        if !agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut preview = self.do_preview_calendar(request).await?;
+        // Only the cases in the caller's scope.
+        preview
+            .get_mut()
+            .changes
+            .retain(|c| caller.principal.reaches(&c.agency));
+        Ok(preview)
+    }
 }
 
 impl Approval {
@@ -779,6 +820,7 @@ impl Approval {
     ) -> Reply<pb::ListDueResponse> {
         let req = request.into_inner();
         let today = convert::date("today", &req.today)?;
+        convert::text("agency", text::AGENCY, &req.agency)?;
         let rows = case_files::Entity::find()
             .filter(case_files::Column::Agency.eq(req.agency.clone()))
             .filter(case_files::Column::Stage.ne("closed"))
@@ -800,6 +842,7 @@ impl Approval {
                 case_id: row.case_id.clone(),
                 due_on: due.to_string(),
                 working_days_left: left,
+                provisional: dl.provisional,
             };
             if left < 0 {
                 out.overdue.push(item);
@@ -812,12 +855,70 @@ impl Approval {
         Ok(Response::new(out))
     }
 
+    async fn do_get_calendar(
+        &self,
+        _request: Request<pb::GetCalendarRequest>,
+    ) -> Reply<pb::CalendarInfo> {
+        Ok(Response::new(pb::CalendarInfo {
+            years: self.calendar.years(),
+        }))
+    }
+
+    async fn do_preview_calendar(
+        &self,
+        request: Request<pb::PreviewCalendarRequest>,
+    ) -> Reply<pb::PreviewCalendarResponse> {
+        let req = request.into_inner();
+        if req.calendar_toml.len() > MAX_CALENDAR_FILE_BYTES {
+            return Err(ServiceError::invalid(
+                "calendar_toml",
+                format!("日历文件超过{}KiB上限", MAX_CALENDAR_FILE_BYTES / 1024),
+            )
+            .into());
+        }
+        let mut candidate = (*self.calendar).clone();
+        candidate
+            .load_toml(&req.calendar_toml)
+            .map_err(|e| ServiceError::invalid("calendar_toml", e.to_string()))?;
+        let mut query = case_files::Entity::find().filter(case_files::Column::Stage.ne("closed"));
+        if !req.agency.is_empty() {
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        }
+        let rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        let mut out = pb::PreviewCalendarResponse::default();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            let before = deadline_of(&file, &self.calendar, &self.ctx.config);
+            let Some(due_before) = before.due_on else {
+                continue;
+            };
+            out.open_cases += 1;
+            let after = deadline_of(&file, &candidate, &self.ctx.config);
+            if after.due_on != before.due_on || after.provisional != before.provisional {
+                out.changes.push(pb::DueDateChange {
+                    case_id: row.case_id.clone(),
+                    agency: row.agency.clone(),
+                    due_before: due_before.to_string(),
+                    provisional_before: before.provisional,
+                    due_after: after.due_on.map(|d| d.to_string()).unwrap_or_default(),
+                    provisional_after: after.provisional,
+                });
+            }
+        }
+        out.changes
+            .sort_by(|a, b| (&a.due_before, &a.case_id).cmp(&(&b.due_before, &b.case_id)));
+        Ok(Response::new(out))
+    }
+
     async fn do_start_consultation(
         &self,
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("party", text::PARTY, &req.party)?;
         self.single(&req.context, &req.case_id, |on| Command::Consult {
             on,
             kind,
@@ -831,6 +932,7 @@ impl Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("opinion", text::OPINION, &req.opinion)?;
         self.single(&req.context, &req.case_id, |on| {
             Command::ConsultationReplied { on, kind }
         })
@@ -839,6 +941,8 @@ impl Approval {
 
     async fn do_extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        convert::text("approved_by", text::PARTY, &req.approved_by)?;
+        convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
             .context
             .as_ref()
@@ -870,11 +974,15 @@ impl Approval {
         let req = request.into_inner();
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
-                let b = FeeBasis::PerApplication { nth_in_month: n };
+                let b = FeeBasis::PerApplication { nth_in_month: n }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("nth_in_month", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::Pages(pages)) => {
-                let b = FeeBasis::PerPage { pages };
+                let b = FeeBasis::PerPage { pages }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("pages", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::AmountYuan(text)) => {
@@ -926,6 +1034,9 @@ impl Approval {
             .as_ref()
             .map(|c| c.actor.clone())
             .unwrap_or_default();
+        convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
+        convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
+        convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
             self.command(&req.context, &req.case_id, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
@@ -949,7 +1060,7 @@ impl Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        let reason = req.reason.clone();
+        let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
         self.single(&req.context, &req.case_id, |on| Command::Return {
             on,
             reason,

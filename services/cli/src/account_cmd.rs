@@ -476,6 +476,8 @@ pub async fn admin(clients: &Clients, command: AdminCommand) -> anyhow::Result<E
                     .await
                     .map_err(status_error)?
                     .into_inner();
+                // The token's scope is computed from the registry when it is issued.
+                clients.refresh_if_due(true).await?;
                 println!("已登记行政机关：{}", added.name);
             }
             AgencyCommand::List { format } => {

@@ -1,19 +1,46 @@
-//! `ogi dev`: the whole system on embedded defaults — SQLite files under the data directory and
-//! a nats-server it starts itself unless one is configured — until Ctrl-C.
+//! `ogi dev`: the whole system on one machine — SQLite files under the data directory, or a
+//! database per service on a PostgreSQL server (`--postgres`), and a nats-server it starts
+//! itself unless one is given (`--nats-url`) — until Ctrl-C. Every service also serves its
+//! admin endpoints (`/livez`, `/readyz`, `/metrics`) on loopback, as on Kubernetes.
 
-use std::path::{Path, PathBuf};
+mod storage;
+
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::Context;
+use clap::Args;
 use tokio::process::{Child, Command};
 
 use crate::endpoints::{self, Endpoints, SERVICES};
+use storage::{Postgres, Storage};
 
-pub struct DevOptions {
+/// The admin ports of intake, validation, approval, publishing and reporting by default.
+const DEFAULT_ADMIN_PORTS: [u16; 6] = [9096, 9091, 9092, 9093, 9094, 9095];
+
+#[derive(Debug, Args)]
+pub struct DevArgs {
+    /// 数据目录（SQLite 数据文件、自带 nats-server 的存储、各服务日志）
+    #[arg(long, default_value = ".ogi-data")]
     pub data_dir: PathBuf,
+    /// 使用已有的 NATS（不自行启动 nats-server），如 nats://127.0.0.1:4222
+    #[arg(long, env = "OGI_NATS_URL")]
     pub nats_url: Option<String>,
+    /// 自行启动的 nats-server 端口
+    #[arg(long, default_value_t = 14222)]
     pub nats_port: u16,
+    /// 改用 PostgreSQL：postgres://用户@主机:端口，每个服务一个数据库，不存在时自动创建
+    #[arg(long, value_name = "URL")]
+    pub postgres: Option<String>,
+    /// 使用 PostgreSQL 时的数据库名前缀（ogi_ → ogi_intake、ogi_validation……）
+    #[arg(long, default_value = "ogi_", requires = "postgres")]
+    pub database_prefix: String,
+    /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为账户、登记、审核、办理审批、答复送达、年度报告服务
+    #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ADMIN_PORTS)]
+    pub admin_ports: Vec<u16>,
+    /// 数据为新建时导入的案件记录文件
+    #[arg(long)]
     pub load_fixture_if_new: Option<PathBuf>,
 }
 
@@ -61,22 +88,29 @@ async fn wait_port(port: u16, deadline: Duration) -> anyhow::Result<()> {
     anyhow::bail!("端口 {port} 在 {deadline:?} 内没有就绪")
 }
 
-fn sqlite_url(dir: &Path, name: &str) -> String {
-    format!(
-        "sqlite://{}?mode=rwc",
-        dir.join(format!("{name}.db")).display()
-    )
-}
-
 pub async fn run(
-    options: DevOptions,
+    options: DevArgs,
     endpoints: &Endpoints,
 ) -> anyhow::Result<std::process::ExitCode> {
+    anyhow::ensure!(
+        options.admin_ports.len() == SERVICES.len(),
+        "--admin-ports：应依次给出{}个端口（账户、登记、审核、办理审批、答复送达、年度报告服务），收到{}个",
+        SERVICES.len(),
+        options.admin_ports.len()
+    );
+    let storage_of = |data_dir: &std::path::Path| -> anyhow::Result<Storage> {
+        Ok(match &options.postgres {
+            Some(url) => Storage::Postgres(Postgres::new(url, &options.database_prefix)?),
+            None => Storage::sqlite(data_dir),
+        })
+    };
+    // Options are checked before anything is created.
+    storage_of(&options.data_dir)?;
     let data_dir = &options.data_dir;
-    let is_new = !data_dir.join("intake.db").exists();
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
+    let storage = storage_of(&data_dir)?;
     let mut children: Vec<(&str, Child)> = Vec::new();
 
     let nats_url = match &options.nats_url {
@@ -106,8 +140,20 @@ pub async fn run(
     };
 
     let operator_password = dev_operator_password(&data_dir)?;
-    for ((name, service, _), (_, _, addr)) in SERVICES.iter().zip(endpoints.all()) {
+    let mut is_new = false;
+    let mut admin_addrs = Vec::new();
+    for (((name, _, _), (_, _, addr)), admin_port) in SERVICES
+        .iter()
+        .zip(endpoints.all())
+        .zip(&options.admin_ports)
+    {
+        let database = storage.prepare(name).await?;
+        // The fixture is loaded when intake's data is new.
+        if *name == "intake" {
+            is_new = database.created;
+        }
         let listen = addr.trim_start_matches("http://").to_string();
+        let admin_listen = format!("127.0.0.1:{admin_port}");
         let log = std::fs::File::create(data_dir.join(format!("{name}.log")))?;
         let mut command = Command::new(sibling_binary(&format!("ogi-{name}"))?);
         if *name == "accounts" {
@@ -120,8 +166,10 @@ pub async fn run(
             .args([
                 "--listen",
                 &listen,
+                "--admin-listen",
+                &admin_listen,
                 "--database-url",
-                &sqlite_url(&data_dir, name),
+                &database.url,
                 "--nats-url",
                 &nats_url,
                 "--accounts-url",
@@ -132,7 +180,7 @@ pub async fn run(
             .kill_on_drop(true)
             .spawn()?;
         children.push((name, child));
-        let _ = service;
+        admin_addrs.push(format!("http://{admin_listen}"));
     }
     let start = tokio::time::Instant::now();
     for (name, service, addr) in endpoints.all() {
@@ -153,9 +201,16 @@ pub async fn run(
         data_dir.join("operator-password").display()
     );
     println!("  NATS        {nats_url}");
-    for (name, _, addr) in endpoints.all() {
-        println!("  {name:<11} {addr}");
+    if let Some(databases) = storage.describe() {
+        println!("  PostgreSQL  {databases}");
     }
+    for ((name, _, addr), admin) in endpoints.all().into_iter().zip(&admin_addrs) {
+        println!("  {name:<11} {addr:<24} 管理 {admin}");
+    }
+    println!(
+        "管理端点：/livez 存活、/readyz 就绪、/metrics 指标（Prometheus），如 curl {}/metrics",
+        admin_addrs[0]
+    );
     if is_new && let Some(fixture) = &options.load_fixture_if_new {
         println!("新数据目录：导入 {}", fixture.display());
         let clients = endpoints::Clients::new(endpoints).await?;
@@ -193,7 +248,7 @@ pub async fn run(
 
 /// The local operator's password, kept in the data directory (readable by its owner only) so
 /// that `ogi login --username operator` works again later.
-fn dev_operator_password(data_dir: &Path) -> anyhow::Result<String> {
+fn dev_operator_password(data_dir: &std::path::Path) -> anyhow::Result<String> {
     let path = data_dir.join("operator-password");
     if let Ok(text) = std::fs::read_to_string(&path)
         && !text.trim().is_empty()

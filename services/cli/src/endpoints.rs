@@ -1,6 +1,5 @@
 //! Where the services listen: the addresses `ogi dev` uses by default, overridden by flags or
-//! the environment (OGI_INTAKE_ADDR, …); and the clients, signed in with the credential that
-//! `ogi login` keeps (every call carries its token).
+//! the environment (OGI_INTAKE_ADDR, …).
 
 use std::sync::{Arc, RwLock};
 
@@ -11,6 +10,9 @@ use ogi_proto::v1::{
     reporting_service_client::ReportingServiceClient,
     validation_service_client::ValidationServiceClient,
 };
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::codegen::{BoxFuture, Context, Poll, Service};
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
@@ -26,6 +28,24 @@ pub const SERVICES: [(&str, &str, u16); 6] = [
     ("publishing", "ogi.v1.PublishingService", 50054),
     ("reporting", "ogi.v1.ReportingService", 50055),
 ];
+
+/// What a person calls each service (same order as [`SERVICES`]).
+pub const SERVICE_NAMES: [&str; 6] = [
+    "账户服务",
+    "申请登记服务",
+    "审核服务",
+    "办理审批服务",
+    "答复送达服务",
+    "年度报告服务",
+];
+
+/// What to do when a service cannot be reached.
+pub const START_HINT: &str = "系统未启动？请先运行 make run 或 ogi dev";
+
+/// The message for a service that cannot be reached: which one, where, and what to do.
+pub fn unreachable_message(service: &str, addr: &str) -> String {
+    format!("无法连接{service} {addr}：{START_HINT}")
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct Endpoints {
@@ -92,6 +112,38 @@ impl Endpoints {
     }
 }
 
+/// A channel to one service whose transport failures (refused, reset, unreachable) become an
+/// UNAVAILABLE status naming the service, its address and the fix, so that every command
+/// reports them alike and no transport string reaches the user. Answers of the service
+/// itself, errors included, pass unchanged.
+#[derive(Clone)]
+pub struct ServiceChannel {
+    inner: Channel,
+    unreachable: std::sync::Arc<str>,
+}
+
+impl ServiceChannel {
+    fn unavailable(&self) -> tonic::Status {
+        tonic::Status::unavailable(self.unreachable.to_string())
+    }
+}
+
+impl Service<http::Request<Body>> for ServiceChannel {
+    type Response = http::Response<Body>;
+    type Error = tonic::Status;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(|_| self.unavailable())
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let status = self.unavailable();
+        let call = self.inner.call(request);
+        Box::pin(async move { call.await.map_err(|_| status) })
+    }
+}
+
 /// The token every call carries, replaced when it is refreshed.
 #[derive(Clone, Default)]
 pub struct Bearer(Arc<RwLock<Option<MetadataValue<Ascii>>>>);
@@ -116,7 +168,7 @@ impl Interceptor for Bearer {
     }
 }
 
-pub type Authed = InterceptedService<Channel, Bearer>;
+pub type Authed = InterceptedService<ServiceChannel, Bearer>;
 
 /// Connected clients of every service (channels connect lazily), carrying the token.
 #[derive(Clone)]
@@ -131,8 +183,19 @@ pub struct Clients {
     credential: Arc<tokio::sync::Mutex<Option<Credential>>>,
 }
 
-pub fn channel(addr: &str) -> anyhow::Result<Channel> {
-    Ok(Endpoint::from_shared(addr.to_string())?.connect_lazy())
+/// A lazily connecting channel to the service `index` of [`SERVICES`] at `addr`.
+pub fn channel(index: usize, addr: &str) -> anyhow::Result<ServiceChannel> {
+    let service = SERVICE_NAMES[index];
+    let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| {
+        anyhow::anyhow!(
+            "{service}的地址「{addr}」无效：应形如 http://127.0.0.1:{}",
+            SERVICES[index].2
+        )
+    })?;
+    Ok(ServiceChannel {
+        inner: endpoint.connect_lazy(),
+        unreachable: unreachable_message(service, addr).into(),
+    })
 }
 
 /// Refresh the access token this long before it expires.
@@ -142,16 +205,19 @@ impl Clients {
     /// Clients with no credential (sign-in calls only).
     pub fn anonymous(e: &Endpoints) -> anyhow::Result<Clients> {
         let bearer = Bearer::default();
-        let authed = |addr: &str| -> anyhow::Result<Authed> {
-            Ok(InterceptedService::new(channel(addr)?, bearer.clone()))
+        let authed = |index: usize, addr: &str| -> anyhow::Result<Authed> {
+            Ok(InterceptedService::new(
+                channel(index, addr)?,
+                bearer.clone(),
+            ))
         };
         Ok(Clients {
-            accounts: AccountsServiceClient::new(authed(&e.accounts)?),
-            intake: IntakeServiceClient::new(authed(&e.intake)?),
-            validation: ValidationServiceClient::new(authed(&e.validation)?),
-            approval: ApprovalServiceClient::new(authed(&e.approval)?),
-            publishing: PublishingServiceClient::new(authed(&e.publishing)?),
-            reporting: ReportingServiceClient::new(authed(&e.reporting)?),
+            accounts: AccountsServiceClient::new(authed(0, &e.accounts)?),
+            intake: IntakeServiceClient::new(authed(1, &e.intake)?),
+            validation: ValidationServiceClient::new(authed(2, &e.validation)?),
+            approval: ApprovalServiceClient::new(authed(3, &e.approval)?),
+            publishing: PublishingServiceClient::new(authed(4, &e.publishing)?),
+            reporting: ReportingServiceClient::new(authed(5, &e.reporting)?),
             bearer,
             credential: Arc::new(tokio::sync::Mutex::new(None)),
         })

@@ -1,5 +1,22 @@
 //! `ogi`: the command line of ogi (政府信息公开申请办理系统). Messages for users are in Chinese.
 
+/// `println!` of this crate: like std's, but a closed pipe ends ogi quietly ([`output`]).
+macro_rules! println {
+    () => {
+        $crate::output::write(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` of this crate: like std's, but a closed pipe ends ogi quietly ([`output`]).
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::output::write(format_args!($($arg)*))
+    };
+}
+
 mod account_cmd;
 mod calendar_cmd;
 mod case_cmd;
@@ -8,18 +25,27 @@ mod dev;
 mod endpoints;
 mod export;
 mod import;
+mod output;
 mod records_cmd;
 mod report_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// `ogi --version`: the release and the git commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "（提交 ",
+    env!("OGI_GIT_COMMIT"),
+    "）"
+);
 
 #[derive(Parser)]
 #[command(
     name = "ogi",
-    version,
+    version = VERSION,
     about = "ogi：政府信息公开申请办理与年度报告系统"
 )]
 struct Cli {
@@ -39,26 +65,18 @@ enum Command {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
     },
-    /// 案件记录（JSON Lines）：校验
+    /// 输出 shell 自动补全脚本，例如 source <(ogi completion bash)
+    Completion {
+        /// bash、zsh、fish（另有 elvish、powershell）
+        shell: clap_complete::Shell,
+    },
+    /// 案件记录（JSON Lines）：校验、生成
     Records {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
     },
-    /// 在本机启动整个系统（SQLite 数据文件与自带的 nats-server），Ctrl-C 停止
-    Dev {
-        /// 数据目录
-        #[arg(long, default_value = ".ogi-data")]
-        data_dir: PathBuf,
-        /// 使用已有的 NATS（不自行启动 nats-server）
-        #[arg(long, env = "OGI_NATS_URL")]
-        nats_url: Option<String>,
-        /// 自行启动的 nats-server 端口
-        #[arg(long, default_value_t = 14222)]
-        nats_port: u16,
-        /// 数据目录为新建时导入的案件记录文件
-        #[arg(long)]
-        load_fixture_if_new: Option<PathBuf>,
-    },
+    /// 在本机启动整个系统（SQLite 或 PostgreSQL，自带或已有的 nats-server），显示各服务的 gRPC 地址与管理端点，Ctrl-C 停止
+    Dev(dev::DevArgs),
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
     /// 登录（凭据保存在 OGI_CONFIG_DIR，默认 ~/.config/ogi）
@@ -98,8 +116,26 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Calendar { calendar, command } => calendar_cmd::run(calendar.as_deref(), command),
+        Command::Calendar { calendar, command } => {
+            calendar_cmd::run(calendar.as_deref(), command, &cli.endpoints)
+        }
         Command::Records { command } => records_cmd::run(command),
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ogi", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        // Checking a report file is a pure computation: nothing needs to run.
+        Command::Report(report_cmd::ReportArgs {
+            command:
+                Some(report_cmd::ReportCommand::Check {
+                    file,
+                    previous,
+                    narrative,
+                }),
+            ..
+        }) => report_cmd::check(&file, previous.as_ref(), narrative.as_ref()),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -110,10 +146,45 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`ogi … | head`): nothing more to say.
+        Err(error) if output::is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("错误：{error:#}");
+            // An error may quote what a client typed: never raw to the terminal.
+            eprintln!(
+                "错误：{}",
+                ogi_core::limits::escape_for_terminal(&format!("{error:#}"), true)
+            );
             ExitCode::from(2)
         }
+    }
+}
+
+/// `ogi status`: warn when the calendar the services count on ends before next year. The
+/// State Council announces the next year's holidays in November or December, and an
+/// operator must load it (`calendar_file`) before deadlines run into it. This operational
+/// warning is the one place that reads today's date (in China); no legal rule does.
+async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
+    use chrono::Datelike;
+    let Ok(channel) = endpoints::channel(3, &endpoints.approval) else {
+        return;
+    };
+    let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
+    let Ok(info) = client
+        .get_calendar(ogi_proto::v1::GetCalendarRequest {})
+        .await
+        .map(|r| r.into_inner())
+    else {
+        return;
+    };
+    let china = chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+    let next_year = chrono::Utc::now().with_timezone(&china).year() + 1;
+    let last = info.years.iter().copied().max();
+    if last.is_none_or(|last| last < next_year) {
+        let loaded = last.map_or("没有任何年度".to_string(), |y| format!("只到{y}年"));
+        println!(
+            "警告：工作日历{loaded}，{next_year}年节假日安排尚未载入，跨入该年的答复期限按周末推算并标为暂定。\
+             国务院公布后，请将其加入各服务的 calendar_file 并重启（载入前可用 ogi calendar check 检查）。"
+        );
     }
 }
 
@@ -123,23 +194,7 @@ async fn run_online(
     endpoints: &endpoints::Endpoints,
 ) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Dev {
-            data_dir,
-            nats_url,
-            nats_port,
-            load_fixture_if_new,
-        } => {
-            dev::run(
-                dev::DevOptions {
-                    data_dir,
-                    nats_url,
-                    nats_port,
-                    load_fixture_if_new,
-                },
-                endpoints,
-            )
-            .await
-        }
+        Command::Dev(args) => dev::run(args, endpoints).await,
         Command::Status => {
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
@@ -149,6 +204,11 @@ async fn run_online(
                     "{name:<11} {addr:<24} {}",
                     if ok { "正常" } else { "不可用" }
                 );
+            }
+            if all {
+                warn_when_the_calendar_ends(endpoints).await;
+            } else {
+                eprintln!("有服务不可用：{}", endpoints::START_HINT);
             }
             Ok(if all {
                 ExitCode::SUCCESS
@@ -170,7 +230,10 @@ async fn run_online(
             let started = std::time::Instant::now();
             let summary = import::import_file(&clients, &file, stats).await?;
             let took = started.elapsed();
-            println!("{summary}");
+            println!(
+                "{}",
+                ogi_core::limits::escape_for_terminal(&summary.to_string(), true)
+            );
             if stats {
                 println!(
                     "用时 {:.2} 秒，{:.1} 件/秒",
@@ -200,6 +263,8 @@ async fn run_online(
             case_cmd::run(&clients, command).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calendar { .. } | Command::Records { .. } => Ok(ExitCode::SUCCESS),
+        Command::Calendar { .. } | Command::Records { .. } | Command::Completion { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

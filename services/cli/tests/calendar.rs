@@ -1,5 +1,7 @@
 //! `ogi calendar workdays-after` agrees with an independent reading of the official calendar
-//! (../shared/spec/calendar/china-workdays.toml) on hundreds of random date/count pairs.
+//! (the upstream spec's `spec/calendar/china-workdays.toml` when `../shared` is beside the
+//! repository, else the project's copy, which a core test keeps equal to it) on hundreds of
+//! random date/count pairs over every year of the 2019 Regulations.
 
 use std::collections::HashSet;
 use std::process::Command;
@@ -13,8 +15,14 @@ struct Reference {
 
 impl Reference {
     fn load() -> Reference {
-        let path =
+        let upstream =
             ogi_testkit::workspace_root().join("../shared/spec/calendar/china-workdays.toml");
+        let path = if upstream.exists() {
+            upstream
+        } else {
+            eprintln!("../shared is not present: reading the project's copy of the calendar");
+            ogi_testkit::workspace_root().join("services/core/data/china-workdays.toml")
+        };
         let text = std::fs::read_to_string(&path).unwrap();
         let value: toml::Value = toml::from_str(&text).unwrap();
         let date = |v: &toml::Value| {
@@ -80,7 +88,9 @@ fn the_worked_example() {
 #[test]
 fn hundreds_of_random_pairs_agree_with_the_official_calendar() {
     let reference = Reference::load();
-    let first = NaiveDate::from_ymd_opt(2023, 1, 1).unwrap();
+    // The Regulations as revised took effect on 2019-05-15.
+    let first = NaiveDate::from_ymd_opt(2019, 5, 15).unwrap();
+    let last = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
     // A fixed-seed generator so a failure can be reproduced.
     let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = || {
@@ -89,9 +99,12 @@ fn hundreds_of_random_pairs_agree_with_the_official_calendar() {
         seed ^= seed << 17;
         seed
     };
-    for _ in 0..300 {
+    let span = (last - first).num_days() as u64 - 60;
+    let mut years = std::collections::BTreeSet::new();
+    for _ in 0..400 {
         // Stay far enough from the end of 2026 that the answer is inside the loaded years.
-        let start = first + Days::new(next() % (365 * 4 - 60));
+        let start = first + Days::new(next() % span);
+        years.insert(start.year());
         let n = (next() % 31) as u32;
         let (code, out, err) = ogi(&[
             "calendar",
@@ -111,6 +124,79 @@ fn hundreds_of_random_pairs_agree_with_the_official_calendar() {
             "{start} + {n} is inside the loaded years"
         );
     }
+    // Every year 2019–2026 was drawn.
+    assert_eq!(years.len(), 8, "{years:?}");
+}
+
+#[test]
+fn the_courts_example_counts_the_2022_national_day_make_up_days() {
+    // Received 2022-09-30; Saturday 8 and Sunday 9 October 2022 were working days.
+    let (code, out, err) = ogi(&["calendar", "workdays-after", "2022-09-30", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), "2022-11-02");
+    let (_, explained, _) = ogi(&["calendar", "explain", "2022-09-30", "20"]);
+    assert!(
+        explained.contains("计入调休上班日：2022-10-08、2022-10-09"),
+        "{explained}"
+    );
+}
+
+/// `ogi calendar check` with no system running: the file is judged (exit 0 or 1), and the
+/// comparison with open cases is said to be skipped.
+fn check(file: &std::path::Path) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ogi"))
+        .args(["calendar", "check", file.to_str().unwrap()])
+        // A port nothing listens on: no running system.
+        .env("OGI_APPROVAL_ADDR", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn calendar_check_judges_a_file_before_it_is_loaded() {
+    let shipped = ogi_testkit::workspace_root().join("services/core/data/china-workdays.toml");
+    let (code, out) = check(&shipped);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2019年度：节假日7个"), "{out}");
+    assert!(
+        out.contains("2020年度：节假日6个（共30天），调休上班日6天"),
+        "{out}"
+    );
+    assert!(out.contains("未比较在办案件的答复期限"), "{out}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&shipped).unwrap();
+    // 2024-10-12 (Saturday) was a make-up working day; put it inside National Day.
+    let clash = dir.path().join("clash.toml");
+    std::fs::write(
+        &clash,
+        text.replace(
+            "{ name = \"国庆节\", from = 2024-10-01, to = 2024-10-07 }",
+            "{ name = \"国庆节\", from = 2024-10-01, to = 2024-10-12 }",
+        ),
+    )
+    .unwrap();
+    let (code, out) = check(&clash);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("2024年度：调休上班日2024-10-12落在节假日「国庆节」内"),
+        "{out}"
+    );
+
+    // A year without its Spring Festival is incomplete.
+    let partial = dir.path().join("partial.toml");
+    std::fs::write(
+        &partial,
+        "[[year]]\nyear = 2027\nholidays = [{ name = \"元旦\", from = 2027-01-01, to = 2027-01-01 }]\nadjusted_workdays = []\n",
+    )
+    .unwrap();
+    let (code, out) = check(&partial);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("2027年度的安排不完整：缺少春节"), "{out}");
 }
 
 #[test]

@@ -21,8 +21,8 @@ use std::sync::OnceLock;
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-/// The calendar shipped with ogi (2023–2026); a test keeps it equal to
-/// `shared/spec/calendar/china-workdays.toml`.
+/// The calendar shipped with ogi (2019–2026, every year of the 2019 Regulations); a test
+/// keeps it equal to the upstream spec's `spec/calendar/china-workdays.toml` when present.
 pub const OFFICIAL_CALENDAR_TOML: &str = include_str!("../data/china-workdays.toml");
 
 /// The years a calendar file may describe.
@@ -133,6 +133,63 @@ pub enum CalendarError {
     },
     #[error("{year}年度：调休上班日{date}重复出现")]
     DuplicateAdjusted { year: i32, date: NaiveDate },
+    #[error("{year}年度：节假日「{name}」（{from}起）排在更晚的节假日之后，应按日期先后排列")]
+    HolidaysOutOfOrder {
+        year: i32,
+        name: String,
+        from: NaiveDate,
+    },
+    #[error("{year}年度：调休上班日{date}排在更晚的日期之后，应按日期先后排列")]
+    AdjustedOutOfOrder { year: i32, date: NaiveDate },
+    #[error("{year}年度排在{previous}年度之后，年度应按先后排列")]
+    YearsOutOfOrder { year: i32, previous: i32 },
+    #[error("{year}年度的安排不完整：缺少{missing}（国务院通知每年安排这七个节日）")]
+    YearIncomplete { year: i32, missing: String },
+}
+
+/// The seven public holidays the State Council arranges every year (a combined range such
+/// as 「国庆节、中秋节」 covers two of them).
+pub const ANNUAL_FESTIVALS: [&str; 7] = ["元旦", "春节", "清明", "劳动", "端午", "中秋", "国庆"];
+
+/// The strict check an operator runs on a calendar file before loading it
+/// (`ogi calendar check`): everything [`parse_calendar_toml`] checks (dates inside their
+/// year, no overlapping holidays, no holiday on an adjusted working day, every adjusted
+/// working day a Saturday or Sunday), and in addition years, holidays and adjusted working
+/// days in date order and every year complete (all seven festivals arranged).
+pub fn check_calendar_file(text: &str) -> Result<Vec<YearSchedule>, CalendarError> {
+    let schedules = parse_calendar_toml(text)?;
+    let mut previous: Option<i32> = None;
+    for s in &schedules {
+        let year = s.year;
+        if let Some(p) = previous
+            && p > year
+        {
+            return Err(CalendarError::YearsOutOfOrder { year, previous: p });
+        }
+        previous = Some(year);
+        if let Some(w) = s.holidays.windows(2).find(|w| w[1].from < w[0].from) {
+            return Err(CalendarError::HolidaysOutOfOrder {
+                year,
+                name: w[1].name.clone(),
+                from: w[1].from,
+            });
+        }
+        if let Some(w) = s.adjusted_workdays.windows(2).find(|w| w[1] < w[0]) {
+            return Err(CalendarError::AdjustedOutOfOrder { year, date: w[1] });
+        }
+        let missing: Vec<&str> = ANNUAL_FESTIVALS
+            .iter()
+            .copied()
+            .filter(|f| !s.holidays.iter().any(|h| h.name.contains(f)))
+            .collect();
+        if !missing.is_empty() {
+            return Err(CalendarError::YearIncomplete {
+                year,
+                missing: missing.join("、"),
+            });
+        }
+    }
+    Ok(schedules)
 }
 
 /// The Chinese name of a weekday (`周一` … `周日`).
@@ -455,7 +512,7 @@ impl WorkCalendar {
         WorkCalendar::default()
     }
 
-    /// The shipped calendar (2023–2026), parsed once per process.
+    /// The shipped calendar (2019–2026), parsed once per process.
     pub fn official() -> WorkCalendar {
         Self::official_ref().clone()
     }
@@ -647,8 +704,6 @@ mod tests {
         s.parse().unwrap()
     }
 
-    const SHARED_CALENDAR: &str = "../../../shared/spec/calendar/china-workdays.toml";
-
     /// A made-up 2027 schedule for the tests (not an announced one).
     const TEST_2027: &str = r#"
 [[year]]
@@ -660,14 +715,27 @@ adjusted_workdays = []
 "#;
 
     #[test]
+    fn shipped_copy_covers_every_year_of_the_regulations() {
+        assert_eq!(
+            WorkCalendar::official().years(),
+            [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026]
+        );
+        // The shipped file passes the operator's strict check too.
+        assert_eq!(
+            check_calendar_file(OFFICIAL_CALENDAR_TOML).unwrap().len(),
+            8
+        );
+    }
+
+    #[test]
     fn shipped_copy_equals_the_shared_spec() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHARED_CALENDAR);
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        let Some(text) = crate::upstream::read("calendar", "spec/calendar/china-workdays.toml")
+        else {
+            return;
+        };
         let shared = parse_calendar_toml(&text).unwrap();
         let shipped = parse_calendar_toml(OFFICIAL_CALENDAR_TOML).unwrap();
         assert_eq!(shared, shipped);
-        assert_eq!(WorkCalendar::official().years(), [2023, 2024, 2025, 2026]);
         assert_eq!(
             WorkCalendar::from_toml(&text).unwrap(),
             WorkCalendar::official()
@@ -747,6 +815,78 @@ adjusted_workdays = []
     }
 
     #[test]
+    fn the_courts_2022_national_day_example() {
+        // Received 2022-09-30 (Fri); 20 working days: 10-01..07 国庆节 skipped, Saturday 8
+        // and Sunday 9 October are make-up working days and count.
+        let cal = WorkCalendar::official();
+        let e = cal.explain_workdays_after(d("2022-09-30"), 20);
+        assert_eq!(e.date, d("2022-11-02"));
+        assert!(!e.provisional);
+        assert_eq!(e.adjusted_counted, [d("2022-10-08"), d("2022-10-09")]);
+        // Weekdays alone would give a different answer: the 调休 days matter.
+        assert_ne!(
+            WorkCalendar::new().workdays_after(d("2022-09-30"), 20).date,
+            e.date
+        );
+    }
+
+    #[test]
+    fn spring_festival_2020_was_extended_to_2_february() {
+        let cal = WorkCalendar::official();
+        // 2020-01-31 (Fri) and 2020-02-02 (Sun) lie in the extended holiday; 2020-02-01
+        // (Sat), once announced as a working day, was cancelled.
+        assert!(matches!(cal.day_kind(d("2020-01-31")), DayKind::Holiday(_)));
+        assert!(!cal.is_workday(d("2020-02-01")));
+        assert!(!cal.is_workday(d("2020-02-02")));
+        assert!(cal.is_workday(d("2020-02-03")));
+        assert_eq!(cal.workdays_after(d("2020-01-23"), 1).date, d("2020-02-03"));
+    }
+
+    #[test]
+    fn the_strict_check_refuses_what_an_operator_must_not_load() {
+        let year = |holidays: &str, adjusted: &str| {
+            format!(
+                "[[year]]\nyear = 2027\nholidays = [{holidays}]\nadjusted_workdays = [{adjusted}]\n"
+            )
+        };
+        let all = r#"{ name = "元旦", from = 2027-01-01, to = 2027-01-01 },
+            { name = "春节", from = 2027-02-06, to = 2027-02-12 },
+            { name = "清明节", from = 2027-04-05, to = 2027-04-05 },
+            { name = "劳动节", from = 2027-05-01, to = 2027-05-05 },
+            { name = "端午节", from = 2027-06-09, to = 2027-06-09 },
+            { name = "中秋节", from = 2027-09-15, to = 2027-09-15 },
+            { name = "国庆节", from = 2027-10-01, to = 2027-10-07 }"#;
+        // A made-up but complete year passes.
+        assert!(check_calendar_file(&year(all, "2027-02-13")).is_ok());
+        // A holiday on an adjusted working day.
+        let e = check_calendar_file(&year(all, "2027-10-02")).unwrap_err();
+        assert!(matches!(e, CalendarError::AdjustedInHoliday { .. }), "{e}");
+        assert!(e.to_string().contains("落在节假日「国庆节」内"), "{e}");
+        // An adjusted working day on a weekday.
+        let e = check_calendar_file(&year(all, "2027-02-15")).unwrap_err();
+        assert!(matches!(e, CalendarError::AdjustedNotWeekend { .. }), "{e}");
+        // Out of order.
+        let e = check_calendar_file(&year(all, "2027-10-09, 2027-02-13")).unwrap_err();
+        assert!(matches!(e, CalendarError::AdjustedOutOfOrder { .. }), "{e}");
+        let swapped = all.replace(
+            r#"{ name = "元旦", from = 2027-01-01, to = 2027-01-01 },
+            { name = "春节", from = 2027-02-06, to = 2027-02-12 },"#,
+            r#"{ name = "春节", from = 2027-02-06, to = 2027-02-12 },
+            { name = "元旦", from = 2027-01-01, to = 2027-01-01 },"#,
+        );
+        assert_ne!(swapped, all);
+        let e = check_calendar_file(&year(&swapped, "")).unwrap_err();
+        assert!(matches!(e, CalendarError::HolidaysOutOfOrder { .. }), "{e}");
+        // An incomplete year (only 元旦) loads, but the strict check names what is missing.
+        assert!(WorkCalendar::from_toml(TEST_2027).is_ok());
+        let e = check_calendar_file(TEST_2027).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "2027年度的安排不完整：缺少春节、清明、劳动、端午、中秋、国庆（国务院通知每年安排这七个节日）"
+        );
+    }
+
+    #[test]
     fn provisional_in_an_unloaded_year() {
         let mut cal = WorkCalendar::official();
         // 2026-12-15 (Tue): 12-16..31 count 12 days, then weekends only in 2027:
@@ -775,7 +915,10 @@ adjusted_workdays = []
         );
 
         assert_eq!(cal.load_toml(TEST_2027).unwrap(), [2027]);
-        assert_eq!(cal.years(), [2023, 2024, 2025, 2026, 2027]);
+        assert_eq!(
+            cal.years(),
+            [2019, 2020, 2021, 2022, 2023, 2024, 2025, 2026, 2027]
+        );
         // 01-01..03 now a holiday: 01-04..08 13–17, 01-11..13 18–20.
         let r = cal.workdays_after(d("2026-12-15"), 20);
         assert_eq!(
