@@ -605,7 +605,7 @@ impl Approval {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         let (context, case_id) = req.parts();
-        caller.stamp(context);
+        caller.stamp(context)?;
         let case_id = case_id.clone();
         let agency = casefile::agency_of(&self.ctx.db, &case_id, "办理审批服务").await?;
         Ok((caller, Request::new(req), agency, case_id))

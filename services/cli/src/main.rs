@@ -165,10 +165,11 @@ fn main() -> ExitCode {
 /// warning is the one place that reads today's date (in China); no legal rule does.
 async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
     use chrono::Datelike;
-    let Ok(channel) = endpoints::channel(3, &endpoints.approval) else {
+    // The calendar's years are read signed in; without a credential there is no warning.
+    let Ok(clients) = endpoints::Clients::new(endpoints).await else {
         return;
     };
-    let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
+    let mut client = clients.approval.clone();
     let Ok(info) = client
         .get_calendar(ogi_proto::v1::GetCalendarRequest {})
         .await

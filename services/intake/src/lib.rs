@@ -247,7 +247,7 @@ impl server::IntakeService for Intake {
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
-        caller.stamp(&mut req.context);
+        caller.stamp(&mut req.context)?;
         let agency = convert::required_text("agency", text::AGENCY, &req.agency)?.to_string();
         caller
             .run(
@@ -265,7 +265,7 @@ impl server::IntakeService for Intake {
     ) -> Result<Response<pb::Application>, Status> {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
-        caller.stamp(&mut req.context);
+        caller.stamp(&mut req.context)?;
         let agency = applications::Entity::find_by_id(req.case_id.clone())
             .one(&self.ctx.db)
             .await

@@ -198,7 +198,7 @@ impl server::PublishingService for Publishing {
     ) -> Result<Response<pb::ReplyLetter>, Status> {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
-        caller.stamp(&mut req.context);
+        caller.stamp(&mut req.context)?;
         let agency = casefile::agency_of(
             &self.ctx.db,
             &req.case_id,

@@ -509,7 +509,7 @@ impl Validation {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         let (context, case_id) = fields(&mut req);
-        caller.stamp(context);
+        caller.stamp(context)?;
         let case_id = case_id.clone();
         let agency = casefile::agency_of(&self.ctx.db, &case_id, "审核服务").await?;
         Ok((caller, req, agency))

@@ -99,11 +99,14 @@ impl Caller {
         &self.principal.username
     }
 
-    /// Write the signed-in user as the command's actor, whatever the caller wrote there.
-    pub fn stamp(&self, context: &mut Option<CommandContext>) {
+    /// Write the signed-in user as the command's actor, whatever the caller wrote there
+    /// (which is still refused when it breaks the field's limits, like any other field).
+    pub fn stamp(&self, context: &mut Option<CommandContext>) -> Result<(), Status> {
         if let Some(ctx) = context.as_mut() {
+            crate::convert::text("context.actor", ogi_core::limits::text::ACTOR, &ctx.actor)?;
             ctx.actor = self.principal.username.clone();
         }
+        Ok(())
     }
 
     /// Check `permission` on `agency`'s cases or reports; a refusal is audited as `denied`
