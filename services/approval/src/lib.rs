@@ -417,7 +417,7 @@ impl EventHandler for OnPipelineEvent {
                 .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 Ok(())
             }
-            _ => Err(HandlerError::Reject("unexpected event".into())),
+            _ => Err(HandlerError::Ignore("unexpected event".into())),
         }
     }
 }

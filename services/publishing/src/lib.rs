@@ -104,7 +104,7 @@ impl EventHandler for OnApproved {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::DecisionApproved(d)) = &event.payload else {
-            return Err(HandlerError::Reject("not decision.approved".into()));
+            return Err(HandlerError::Ignore("not decision.approved".into()));
         };
         let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
         let approved_on = convert::date("legal_date", &event.legal_date).map_err(reject)?;

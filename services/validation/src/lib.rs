@@ -226,7 +226,7 @@ impl EventHandler for OnReceived {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::ApplicationReceived(received)) = &event.payload else {
-            return Err(HandlerError::Reject("not application.received".into()));
+            return Err(HandlerError::Ignore("not application.received".into()));
         };
         let app = received
             .application
