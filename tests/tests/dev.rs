@@ -395,6 +395,41 @@ fn ogi_dev_names_a_bad_postgres_option() {
     }
 }
 
+/// A service that cannot start (its admin port is taken) stops `ogi dev` at once, naming the
+/// service and its log's last line, instead of waiting for a health check that never comes.
+#[test]
+fn ogi_dev_names_a_service_that_cannot_start() {
+    let nats = NatsServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut admin_ports: Vec<String> = SERVICES.iter().map(|_| free_port().to_string()).collect();
+    admin_ports[0] = taken.local_addr().unwrap().port().to_string();
+    let endpoints = SERVICES.iter().flat_map(|name| {
+        [
+            format!("--{name}"),
+            format!("http://127.0.0.1:{}", free_port()),
+        ]
+    });
+    let started = Instant::now();
+    let out = Command::new(binary("ogi"))
+        .arg("dev")
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["--nats-url", &nats.url])
+        .args(["--admin-ports", &admin_ports.join(",")])
+        .args(endpoints)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let error = stderr(&out);
+    assert!(error.contains("intake 启动失败"), "{error}");
+    assert!(error.contains("intake.log"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
 fn logs(data_dir: &Path) -> String {
     SERVICES
         .iter()
