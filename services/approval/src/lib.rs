@@ -12,6 +12,7 @@ use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_core::limits::text;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -86,10 +87,13 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         },
         handler,
     );
-    let routes = tonic::service::Routes::new(server::ApprovalServiceServer::new(Approval {
-        ctx: ctx.clone(),
-        calendar,
-    }));
+    let routes = tonic::service::Routes::new(
+        server::ApprovalServiceServer::new(Approval {
+            ctx: ctx.clone(),
+            calendar,
+        })
+        .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
 }
 
@@ -575,6 +579,7 @@ impl server::ApprovalService for Approval {
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
         let req = request.into_inner();
         let today = convert::date("today", &req.today)?;
+        convert::text("agency", text::AGENCY, &req.agency)?;
         let rows = case_files::Entity::find()
             .filter(case_files::Column::Agency.eq(req.agency.clone()))
             .filter(case_files::Column::Stage.ne("closed"))
@@ -672,6 +677,7 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("party", text::PARTY, &req.party)?;
         self.single(&req.context, &req.case_id, |on| Command::Consult {
             on,
             kind,
@@ -685,6 +691,7 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let kind = consultation_kind(&req.kind)?;
+        convert::text("opinion", text::OPINION, &req.opinion)?;
         self.single(&req.context, &req.case_id, |on| {
             Command::ConsultationReplied { on, kind }
         })
@@ -693,6 +700,8 @@ impl server::ApprovalService for Approval {
 
     async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        convert::text("approved_by", text::PARTY, &req.approved_by)?;
+        convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
             .context
             .as_ref()
@@ -724,11 +733,15 @@ impl server::ApprovalService for Approval {
         let req = request.into_inner();
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
-                let b = FeeBasis::PerApplication { nth_in_month: n };
+                let b = FeeBasis::PerApplication { nth_in_month: n }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("nth_in_month", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::Pages(pages)) => {
-                let b = FeeBasis::PerPage { pages };
+                let b = FeeBasis::PerPage { pages }
+                    .checked()
+                    .map_err(|e| ServiceError::invalid("pages", e.to_string()))?;
                 (b.fee(), b.explain())
             }
             Some(pb::notify_fee_request::Basis::AmountYuan(text)) => {
@@ -775,6 +788,9 @@ impl server::ApprovalService for Approval {
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
+        convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
+        convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
+        convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
             self.command(&req.context, &req.case_id, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
@@ -797,7 +813,7 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        let reason = req.reason.clone();
+        let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
         self.single(&req.context, &req.case_id, |on| Command::Return {
             on,
             reason,

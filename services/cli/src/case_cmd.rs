@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use ogi_core::limits::escape_for_terminal;
 use ogi_platform::error::describe_status;
 use ogi_proto::v1 as pb;
 
@@ -261,8 +262,23 @@ pub async fn run(clients: &Clients, command: CaseCommand) -> anyhow::Result<()> 
     }
 }
 
+/// A stored text as one line on a terminal: control characters, bidi overrides and other
+/// invisible characters written as `\u{…}` escapes, never raw.
+fn shown(text: &str) -> String {
+    escape_for_terminal(text, false)
+}
+
+/// A stored multi-line text (a letter) on a terminal: line breaks kept, the rest as [`shown`].
+fn shown_text(text: &str) -> String {
+    escape_for_terminal(text, true)
+}
+
 fn print_case(file: &pb::CaseFile) {
-    println!("案件 {}  阶段：{}", file.case_id, stage_label(&file.stage));
+    println!(
+        "案件 {}  阶段：{}",
+        shown(&file.case_id),
+        shown(stage_label(&file.stage))
+    );
     if let Some(d) = &file.deadline {
         if !d.due_on.is_empty() {
             println!(
@@ -276,7 +292,7 @@ fn print_case(file: &pb::CaseFile) {
             );
         }
         for s in &d.steps {
-            println!("  · {}", s.text);
+            println!("  · {}", shown(&s.text));
         }
     }
     if !file.outcome_code.is_empty() {
@@ -306,18 +322,18 @@ fn stage_label(stage: &str) -> &str {
 }
 
 fn print_findings(f: &pb::Findings) {
-    println!("案件 {}  审核状态：{}", f.case_id, f.state);
+    println!("案件 {}  审核状态：{}", shown(&f.case_id), shown(&f.state));
     println!("补正通知最迟发出日：{}", f.correction_notice_due_on);
     for p in &f.completeness_problems {
-        println!("  缺项：{p}");
+        println!("  缺项：{}", shown(p));
     }
     for s in &f.suggestions {
-        println!("  筛查提示：{}", s.reason);
+        println!("  筛查提示：{}", shown(&s.reason));
     }
     if !f.correction_items.is_empty() {
         println!(
             "  补正事项：{}；补正期限：{}",
-            f.correction_items.join("；"),
+            shown(&f.correction_items.join("；")),
             f.correction_due_on
         );
     }
@@ -375,7 +391,7 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 .map_err(fail)?
                 .into_inner();
             let app = r.application.unwrap_or_default();
-            println!("{}", app.case_id);
+            println!("{}", shown(&app.case_id));
             println!(
                 "{}：回执编号 {}，本机关编号 {}",
                 if r.created {
@@ -383,8 +399,8 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 } else {
                     "已存在（未改变）"
                 },
-                app.receipt_number,
-                app.reference
+                shown(&app.receipt_number),
+                shown(&app.reference)
             );
         }
         CaseCommand::Show { case_id } => {
@@ -400,13 +416,16 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
             let a = app.applicant.clone().unwrap_or_default();
             println!(
                 "{} {}  收到申请：{}（{}）",
-                app.agency, app.receipt_number, app.received_on, app.channel
+                shown(&app.agency),
+                shown(&app.receipt_number),
+                shown(&app.received_on),
+                shown(&app.channel)
             );
             println!(
                 "申请人：{}（{}）  申请内容：{}",
-                a.name,
-                a.r#type,
-                app.request.clone().unwrap_or_default().description
+                shown(&a.name),
+                shown(&a.r#type),
+                shown(&app.request.clone().unwrap_or_default().description)
             );
             if let Ok(f) = c
                 .validation
@@ -427,7 +446,7 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 let file = file.into_inner();
                 print_case(&file);
                 for h in &file.history {
-                    println!("  {} {}", h.on, h.text);
+                    println!("  {} {}", shown(&h.on), shown(&h.text));
                 }
             }
             if let Ok(letter) = c
@@ -436,7 +455,12 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 .await
             {
                 let l = letter.into_inner();
-                println!("\n{} {}\n{}", l.title, l.document_number, l.text);
+                println!(
+                    "\n{} {}\n{}",
+                    shown(&l.title),
+                    shown(&l.document_number),
+                    shown_text(&l.text)
+                );
             }
         }
         CaseCommand::Accept { case_id, on } => {
@@ -649,7 +673,10 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 .into_inner();
             println!(
                 "已送达：{} {}（{}）\n{}",
-                letter.title, letter.document_number, letter.served_on, letter.text
+                shown(&letter.title),
+                shown(&letter.document_number),
+                shown(&letter.served_on),
+                shown_text(&letter.text)
             );
         }
         CaseCommand::Review {

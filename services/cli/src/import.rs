@@ -430,9 +430,10 @@ pub async fn import_file(
     path: &Path,
     quiet: bool,
 ) -> anyhow::Result<ImportSummary> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("无法读取文件 {}", path.display()))?;
-    let parsed = records::parse_jsonl(&text);
+    let parsed = records::read_jsonl(std::io::BufReader::new(
+        std::fs::File::open(path).with_context(|| format!("无法读取文件 {}", path.display()))?,
+    ))
+    .with_context(|| format!("无法读取文件 {}", path.display()))?;
     let bar = if quiet {
         indicatif::ProgressBar::hidden()
     } else {

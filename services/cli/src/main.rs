@@ -82,7 +82,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(error) => {
-            eprintln!("错误：{error:#}");
+            // An error may quote what a client typed: never raw to the terminal.
+            eprintln!(
+                "错误：{}",
+                ogi_core::limits::escape_for_terminal(&format!("{error:#}"), true)
+            );
             ExitCode::from(2)
         }
     }
@@ -148,7 +152,10 @@ async fn run_online(
             let started = std::time::Instant::now();
             let summary = import::import_file(&clients, &file, stats).await?;
             let took = started.elapsed();
-            println!("{summary}");
+            println!(
+                "{}",
+                ogi_core::limits::escape_for_terminal(&summary.to_string(), true)
+            );
             if stats {
                 println!(
                     "用时 {:.2} 秒，{:.1} 件/秒",

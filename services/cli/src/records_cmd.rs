@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Subcommand;
+use ogi_core::limits::escape_for_terminal;
 use ogi_core::records;
 
 #[derive(Subcommand)]
@@ -49,9 +50,11 @@ pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         RecordsCommand::Validate { file, json } => {
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("无法读取文件 {}", file.display()))?;
-            let parsed = records::parse_jsonl(&text);
+            let parsed = records::read_jsonl(std::io::BufReader::new(
+                std::fs::File::open(&file)
+                    .with_context(|| format!("无法读取文件 {}", file.display()))?,
+            ))
+            .with_context(|| format!("无法读取文件 {}", file.display()))?;
             let rejected: std::collections::BTreeSet<usize> =
                 parsed.errors.iter().map(|e| e.line).collect();
             if json {
@@ -65,10 +68,10 @@ pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&out)?);
             } else {
                 for error in &parsed.errors {
-                    println!("错误 {error}");
+                    println!("错误 {}", escape_for_terminal(&error.to_string(), false));
                 }
                 for warning in &parsed.warnings {
-                    println!("警告 {warning}");
+                    println!("警告 {}", escape_for_terminal(&warning.to_string(), false));
                 }
                 let agencies: std::collections::BTreeSet<&str> = parsed
                     .records
@@ -82,7 +85,10 @@ pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
                     rejected.len(),
                     parsed.warnings.len(),
                     agencies.len(),
-                    agencies.into_iter().collect::<Vec<_>>().join("、"),
+                    escape_for_terminal(
+                        &agencies.into_iter().collect::<Vec<_>>().join("、"),
+                        false
+                    ),
                 );
             }
             Ok(if parsed.errors.is_empty() {

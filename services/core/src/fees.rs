@@ -5,6 +5,8 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::limits;
+
 /// The fee mode of one application; an application is charged by one mode, never both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "mode")]
@@ -56,14 +58,53 @@ pub fn per_application_total(count: u32) -> Decimal {
 
 /// The fee for `pages` pages (按量): 1–30 free; 31–100 at 10 yuan; 101–200 at 20; from 201 at 40.
 pub fn per_page_fee(pages: u32) -> Decimal {
-    let band = |from: u32, to: u32, price: u32| -> u32 {
+    // In u64: 40 yuan times four billion pages does not fit a u32.
+    let pages = u64::from(pages);
+    let band = |from: u64, to: u64, price: u64| -> u64 {
         if pages < from {
             0
         } else {
             (pages.min(to) - from + 1) * price
         }
     };
-    Decimal::from(band(31, 100, 10) + band(101, 200, 20) + band(201, u32::MAX, 40))
+    Decimal::from(band(31, 100, 10) + band(101, 200, 20) + band(201, u64::MAX, 40))
+}
+
+/// The largest fee ogi accepts: the per-page fee for [`limits::MAX_FEE_PAGES`] pages, above
+/// anything the per-application mode reaches within [`limits::MAX_NTH_IN_MONTH`].
+pub fn max_fee() -> Decimal {
+    per_page_fee(limits::MAX_FEE_PAGES).max(per_application_fee(limits::MAX_NTH_IN_MONTH))
+}
+
+/// Why a fee basis is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BasisError {
+    #[error("页数{0}超过上限{max}页", max = limits::MAX_FEE_PAGES)]
+    TooManyPages(u32),
+    #[error("本月第{0}件超过上限{max}件", max = limits::MAX_NTH_IN_MONTH)]
+    NthTooLarge(u32),
+    #[error("须为正整数")]
+    Zero,
+}
+
+impl FeeBasis {
+    /// The basis when its figure is within the domain's bounds.
+    pub fn checked(self) -> Result<Self, BasisError> {
+        match self {
+            FeeBasis::PerPage { pages: 0 } | FeeBasis::PerApplication { nth_in_month: 0 } => {
+                Err(BasisError::Zero)
+            }
+            FeeBasis::PerPage { pages } if pages > limits::MAX_FEE_PAGES => {
+                Err(BasisError::TooManyPages(pages))
+            }
+            FeeBasis::PerApplication { nth_in_month }
+                if nth_in_month > limits::MAX_NTH_IN_MONTH =>
+            {
+                Err(BasisError::NthTooLarge(nth_in_month))
+            }
+            _ => Ok(self),
+        }
+    }
 }
 
 /// Why a money string is refused.
@@ -75,11 +116,16 @@ pub enum MoneyError {
     TooPrecise(String),
     #[error("金额「{0}」不能为负数")]
     Negative(String),
+    #[error("金额「{0}」超过上限{max}元（按量计收{pages}页的收费）", max = format_yuan(max_fee()), pages = limits::MAX_FEE_PAGES)]
+    TooLarge(String),
 }
 
 /// Parse a yuan amount given as a decimal string with at most two decimals.
 pub fn parse_yuan(text: &str) -> Result<Decimal, MoneyError> {
     let trimmed = text.trim();
+    if trimmed.len() > 32 {
+        return Err(MoneyError::NotDecimal(text.chars().take(32).collect()));
+    }
     if trimmed.is_empty()
         || !trimmed
             .chars()
@@ -95,6 +141,9 @@ pub fn parse_yuan(text: &str) -> Result<Decimal, MoneyError> {
     }
     if value.is_sign_negative() && !value.is_zero() {
         return Err(MoneyError::Negative(text.to_string()));
+    }
+    if value > max_fee() {
+        return Err(MoneyError::TooLarge(text.to_string()));
     }
     Ok(value)
 }
@@ -114,6 +163,26 @@ pub fn yuan_to_10k(value: Decimal) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fees_have_a_domain_bound_and_never_overflow() {
+        // Finding 5: 4294967295 pages gave 4,294,961,956 yuan (a wrapped u32).
+        assert_eq!(per_page_fee(u32::MAX), Decimal::from(171_798_686_500u64));
+        assert!(FeeBasis::PerPage { pages: u32::MAX }.checked().is_err());
+        assert!(FeeBasis::PerPage { pages: 2219 }.checked().is_ok());
+        assert!(
+            FeeBasis::PerApplication { nth_in_month: 5000 }
+                .checked()
+                .is_err()
+        );
+        assert_eq!(max_fee(), Decimal::from(3_994_700));
+        assert!(matches!(
+            parse_yuan("99999999999999999999999.99"),
+            Err(MoneyError::TooLarge(_))
+        ));
+        assert!(parse_yuan("3994700.00").is_ok());
+        assert!(parse_yuan("3994700.01").is_err());
+    }
 
     #[test]
     fn per_page_worked_example() {

@@ -6,7 +6,8 @@
 //! - [`identity`]: GB 11643 resident ID and GB 32100 unified social credit code checks;
 //! - [`fees`]: information processing fees (信息处理费, 国办函〔2020〕109号);
 //! - [`case`]: the case state machine of the statutory procedure;
-//! - [`records`]: the case-record import/export format (JSON Lines).
+//! - [`records`]: the case-record import/export format (JSON Lines);
+//! - [`limits`]: the one table of field lengths, plausible years and dates, sizes.
 
 pub mod calendar;
 pub mod case;
@@ -15,6 +16,7 @@ pub mod deadline;
 pub mod fees;
 pub mod identity;
 pub mod letters;
+pub mod limits;
 pub mod records;
 pub mod report;
 pub mod synth;

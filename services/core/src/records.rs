@@ -26,6 +26,7 @@ use crate::codes::{
 };
 use crate::fees::parse_yuan;
 use crate::identity::check_identity;
+use crate::limits::{self, YearRange, text};
 
 /// The statutory maximum of an extension (延期答复, Art. 33), in working days.
 pub const MAX_EXTENSION_DAYS: u32 = 20;
@@ -221,8 +222,120 @@ pub fn parse_jsonl(text: &str) -> ParsedRecords {
     for (index, raw) in text.split('\n').enumerate() {
         let line_no = index + 1;
         let line = raw.strip_suffix('\r').unwrap_or(raw);
-        if line.trim().is_empty() {
+        if line.len() > limits::RECORD_LINE_MAX_BYTES {
+            parsed.errors.push(overlong_line(line_no, line.len()));
             continue;
+        }
+        accept_line(&mut parsed, &mut seen, line_no, line);
+    }
+    parsed
+}
+
+/// The error of a line longer than [`limits::RECORD_LINE_MAX_BYTES`].
+fn overlong_line(line_no: usize, bytes: usize) -> LineIssue {
+    LineIssue {
+        line: line_no,
+        reference: None,
+        field: "$".into(),
+        reason: format!(
+            "本行长{bytes}字节，超过每行上限{}字节，未读入",
+            limits::RECORD_LINE_MAX_BYTES
+        ),
+    }
+}
+
+/// Read a JSON Lines file from `reader` one line at a time, never holding more than
+/// [`limits::RECORD_LINE_MAX_BYTES`] of a line: a longer line is skipped to its end and
+/// reported by number, a line that is not UTF-8 is reported by number, and the rest is read as
+/// [`parse_jsonl`] reads it.
+pub fn read_jsonl<R: io::BufRead>(mut reader: R) -> io::Result<ParsedRecords> {
+    let mut parsed = ParsedRecords::default();
+    let mut seen: HashMap<(String, String), usize> = HashMap::new();
+    let mut buf = Vec::new();
+    let mut line_no = 0;
+    loop {
+        line_no += 1;
+        buf.clear();
+        let (bytes, complete) =
+            read_line_capped(&mut reader, &mut buf, limits::RECORD_LINE_MAX_BYTES)?;
+        if bytes == 0 {
+            break;
+        }
+        if !complete {
+            parsed.errors.push(overlong_line(line_no, bytes));
+            continue;
+        }
+        let mut raw: &[u8] = &buf;
+        raw = raw.strip_suffix(b"\n").unwrap_or(raw);
+        raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        if line_no == 1 {
+            raw = raw.strip_prefix("\u{feff}".as_bytes()).unwrap_or(raw);
+        }
+        match std::str::from_utf8(raw) {
+            Ok(line) => accept_line(&mut parsed, &mut seen, line_no, line),
+            Err(e) => parsed.errors.push(LineIssue {
+                line: line_no,
+                reference: None,
+                field: "$".into(),
+                reason: format!(
+                    "不是有效的UTF-8编码（第{}字节起），请以UTF-8保存文件",
+                    e.valid_up_to() + 1
+                ),
+            }),
+        }
+    }
+    Ok(parsed)
+}
+
+/// Read one line (with its `\n`) into `buf`, keeping at most `cap` bytes of it. Returns the
+/// line's length in bytes and whether it was kept whole; a longer line is consumed to its end
+/// without being kept.
+fn read_line_capped<R: io::BufRead>(
+    reader: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> io::Result<(usize, bool)> {
+    let mut total = 0;
+    let mut kept = true;
+    loop {
+        let available = match reader.fill_buf() {
+            Ok(a) => a,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if available.is_empty() {
+            return Ok((total, kept));
+        }
+        let (chunk, done) = match available.iter().position(|&b| b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let n = chunk.len();
+        if kept && buf.len() + n <= cap + 2 {
+            buf.extend_from_slice(chunk);
+        } else {
+            kept = false;
+            buf.clear();
+        }
+        total += n;
+        reader.consume(n);
+        if done {
+            return Ok((total, kept));
+        }
+    }
+}
+
+/// Read one line of a file into `parsed`: blank lines are skipped, a `ref` seen before for the
+/// same agency rejects the line.
+fn accept_line(
+    parsed: &mut ParsedRecords,
+    seen: &mut HashMap<(String, String), usize>,
+    line_no: usize,
+    line: &str,
+) {
+    {
+        if line.trim().is_empty() {
+            return;
         }
         match parse_line(line_no, line) {
             Ok((record, warnings)) => {
@@ -240,7 +353,7 @@ pub fn parse_jsonl(text: &str) -> ParsedRecords {
                             record.reference
                         ),
                     });
-                    continue;
+                    return;
                 }
                 seen.insert(key, line_no);
                 parsed.warnings.extend(warnings);
@@ -249,7 +362,6 @@ pub fn parse_jsonl(text: &str) -> ParsedRecords {
             Err(errors) => parsed.errors.extend(errors),
         }
     }
-    parsed
 }
 
 /// Read and check one line: the record and its warnings, or every error found.
@@ -583,13 +695,11 @@ impl Checker {
         match map.get(key) {
             None => {}
             Some(Value::Null) if nullable => {}
-            Some(Value::String(s)) if s.parse::<NaiveDate>().is_err() => {
-                self.error(
-                    field,
-                    format!("应为YYYY-MM-DD格式的有效日期，实际为「{s}」"),
-                );
+            Some(Value::String(s)) => {
+                if let Err(e) = YearRange::default().parse_date(s) {
+                    self.error(field, e.to_string());
+                }
             }
-            Some(Value::String(_)) => {}
             Some(other) => self.error(
                 field,
                 format!("应为YYYY-MM-DD格式的日期字符串，实际为{}", type_name(other)),
@@ -763,6 +873,38 @@ impl Checker {
             if value.trim().is_empty() {
                 self.error(field, "不能为空");
             }
+        }
+        let a = &record.applicant;
+        let texts = [
+            ("ref", text::REFERENCE, Some(&record.reference)),
+            ("agency", text::AGENCY, Some(&record.agency)),
+            ("applicant.name", text::APPLICANT_NAME, Some(&a.name)),
+            ("applicant.id_number", text::ID_NUMBER, Some(&a.id_number)),
+            ("applicant.phone", text::PHONE, a.phone.as_ref()),
+            ("applicant.email", text::EMAIL, a.email.as_ref()),
+            ("applicant.address", text::ADDRESS, a.address.as_ref()),
+            (
+                "request.description",
+                text::DESCRIPTION,
+                Some(&record.request.description),
+            ),
+        ];
+        for (field, rule, value) in texts {
+            if let Some(value) = value.filter(|v| !v.trim().is_empty())
+                && let Err(e) = limits::check_text(rule, value)
+            {
+                self.error(field, e.to_string());
+            }
+        }
+        if let Some(phone) = a.phone.as_deref().filter(|p| !p.trim().is_empty())
+            && let Err(e) = limits::check_phone(phone)
+        {
+            self.error("applicant.phone", e.to_string());
+        }
+        if let Some(email) = a.email.as_deref().filter(|e| !e.trim().is_empty())
+            && let Err(e) = limits::check_email(email)
+        {
+            self.error("applicant.email", e.to_string());
         }
 
         let mut previous = record.received_on;
@@ -1206,7 +1348,7 @@ mod tests {
             )),
             (
                 "received_on".into(),
-                "应为YYYY-MM-DD格式的有效日期，实际为「2024-02-30」".into()
+                "「2024-02-30」不是日历上存在的日期".into()
             )
         );
         assert_eq!(
@@ -1421,6 +1563,88 @@ mod tests {
                 "reviews[0].filed_on".into(),
                 "案件尚未答复，不能有复议或诉讼".into()
             )
+        );
+    }
+
+    #[test]
+    fn reading_a_file_refuses_an_overlong_line_and_bad_utf8_by_number() {
+        // Finding 10: a 50 MB line was read whole, and invalid UTF-8 failed the whole file.
+        let mut file = Vec::new();
+        file.extend_from_slice(EXAMPLE.as_bytes());
+        file.push(b'\n');
+        file.extend_from_slice(b"{\"ref\": \"");
+        file.extend(std::iter::repeat_n(b'x', 3 * limits::RECORD_LINE_MAX_BYTES));
+        file.extend_from_slice(b"\"}\n");
+        file.extend_from_slice(b"{\"ref\": \"\xff\xfe\"}\r\n");
+        let second = EXAMPLE.replace("\"ref\": \"", "\"ref\": \"B-");
+        file.extend_from_slice(second.as_bytes());
+        // A reader that hands out small chunks, as a file does, to check nothing is held whole.
+        let reader = std::io::BufReader::with_capacity(4096, file.as_slice());
+        let parsed = read_jsonl(reader).unwrap();
+        assert_eq!(
+            parsed.records.iter().map(|(l, _)| *l).collect::<Vec<_>>(),
+            vec![1, 4]
+        );
+        let errors: Vec<(usize, &str)> = parsed
+            .errors
+            .iter()
+            .map(|e| (e.line, e.reason.as_str()))
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, 2);
+        assert!(
+            errors[0].1.contains("超过每行上限262144字节"),
+            "{}",
+            errors[0].1
+        );
+        assert_eq!(errors[1].0, 3);
+        assert!(
+            errors[1].1.contains("不是有效的UTF-8编码"),
+            "{}",
+            errors[1].1
+        );
+        // The text reader says the same about the overlong line.
+        let text = String::from_utf8_lossy(&file).replace('\u{fffd}', "?");
+        let from_text = parse_jsonl(&text);
+        assert_eq!(from_text.records.len(), 2);
+        assert!(
+            from_text
+                .errors
+                .iter()
+                .any(|e| e.line == 2 && e.reason.contains("超过每行上限"))
+        );
+    }
+
+    #[test]
+    fn hostile_text_in_a_record_is_refused_by_field() {
+        for (field, from, to) in [
+            ("applicant.name", "\"name\": \"", "\"name\": \"\\u001b[2J"),
+            ("applicant.name", "\"name\": \"", "\"name\": \"\\u202e"),
+            (
+                "received_on",
+                "\"received_on\": \"2024-",
+                "\"received_on\": \" 2024-",
+            ),
+        ] {
+            let line = EXAMPLE.replacen(from, to, 1);
+            assert_ne!(line, EXAMPLE, "{from}");
+            let errors = parse_line(1, &line).unwrap_err();
+            assert!(
+                errors.iter().any(|e| e.field == field),
+                "{field}: {errors:?}"
+            );
+        }
+        let long_ref = EXAMPLE.replacen(
+            "\"ref\": \"",
+            &format!("\"ref\": \"{}", "x".repeat(10_000)),
+            1,
+        );
+        let errors = parse_line(1, &long_ref).unwrap_err();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.field == "ref" && e.reason.contains("最多64个字符")),
+            "{errors:?}"
         );
     }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use chrono::{Datelike, Utc};
 use ogi_core::codes::{ApplicantType, Channel, Delivery, IdType, RequestForm};
 use ogi_core::identity;
+use ogi_core::limits::{self, text};
 use ogi_core::records::{Applicant, RequestDetails};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::config::ServiceConfig;
@@ -57,9 +58,10 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         },
         Arc::new(LockOnValidation),
     );
-    let routes = tonic::service::Routes::new(server::IntakeServiceServer::new(Intake {
-        ctx: ctx.clone(),
-    }));
+    let routes = tonic::service::Routes::new(
+        server::IntakeServiceServer::new(Intake { ctx: ctx.clone() })
+            .max_decoding_message_size(limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.IntakeService"], routes).await
 }
 
@@ -109,8 +111,20 @@ fn check_fields(
     let a = applicant.ok_or_else(|| ServiceError::invalid("applicant", "必填"))?;
     let applicant_type: ApplicantType = convert::code("applicant.type", &a.r#type)?;
     let id_type: IdType = convert::code("applicant.id_type", &a.id_type)?;
-    let name = convert::required("applicant.name", &a.name)?.to_string();
-    let id_number = convert::required("applicant.id_number", &a.id_number)?.to_uppercase();
+    let name = convert::required_text("applicant.name", text::APPLICANT_NAME, &a.name)?.to_string();
+    let id_number = convert::required_text("applicant.id_number", text::ID_NUMBER, &a.id_number)?
+        .to_uppercase();
+    let phone = convert::optional_text("applicant.phone", text::PHONE, &a.phone)?;
+    if let Some(phone) = &phone {
+        limits::check_phone(phone)
+            .map_err(|e| ServiceError::invalid("applicant.phone", e.to_string()))?;
+    }
+    let email = convert::optional_text("applicant.email", text::EMAIL, &a.email)?;
+    if let Some(email) = &email {
+        limits::check_email(email)
+            .map_err(|e| ServiceError::invalid("applicant.email", e.to_string()))?;
+    }
+    let address = convert::optional_text("applicant.address", text::ADDRESS, &a.address)?;
     let mut warnings = Vec::new();
     if let Err(e) = identity::check_identity(id_type, &id_number) {
         if identity_warning_only {
@@ -120,10 +134,11 @@ fn check_fields(
         }
     }
     let r = request.ok_or_else(|| ServiceError::invalid("request", "必填"))?;
-    let description = convert::required("request.description", &r.description)?.to_string();
+    let description =
+        convert::required_text("request.description", text::DESCRIPTION, &r.description)?
+            .to_string();
     let form: RequestForm = convert::code("request.form", &r.form)?;
     let delivery: Delivery = convert::code("request.delivery", &r.delivery)?;
-    let none_if_empty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
     Ok(Checked {
         channel,
         received_on,
@@ -132,9 +147,9 @@ fn check_fields(
             name,
             id_type,
             id_number,
-            phone: none_if_empty(&a.phone),
-            address: none_if_empty(&a.address),
-            email: none_if_empty(&a.email),
+            phone,
+            address,
+            email,
         },
         request: RequestDetails {
             description,
@@ -230,7 +245,8 @@ impl server::IntakeService for Intake {
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
         let req = request.into_inner();
         let (actor, _on, _) = convert::context(&req.context)?;
-        let agency = convert::required("agency", &req.agency)?.to_string();
+        let agency = convert::required_text("agency", text::AGENCY, &req.agency)?.to_string();
+        convert::text("reference", text::REFERENCE, &req.reference)?;
         let checked = check_fields(
             &req.channel,
             &req.received_on,
@@ -306,6 +322,7 @@ impl server::IntakeService for Intake {
     ) -> Result<Response<pb::Application>, Status> {
         let req = request.into_inner();
         let (actor, _on, _) = convert::context(&req.context)?;
+        convert::case_id("case_id", &req.case_id)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
         let model = applications::Entity::find_by_id(req.case_id.clone())
             .one(&txn)
@@ -366,6 +383,9 @@ impl server::IntakeService for Intake {
         request: Request<pb::GetApplicationRequest>,
     ) -> Result<Response<pb::Application>, Status> {
         let req = request.into_inner();
+        convert::text("case_id", text::CASE_ID, &req.case_id)?;
+        convert::text("agency", text::AGENCY, &req.agency)?;
+        convert::text("reference", text::REFERENCE, &req.reference)?;
         let query = if !req.case_id.is_empty() {
             applications::Entity::find_by_id(req.case_id.clone())
         } else {

@@ -39,6 +39,7 @@ pub async fn require<S: DeserializeOwned, C: ConnectionTrait>(
     case_id: &str,
     service: &str,
 ) -> Result<Loaded<S>, ServiceError> {
+    crate::convert::case_id("case_id", case_id)?;
     load(db, case_id)
         .await?
         .ok_or_else(|| ServiceError::NotFound(format!("案件 {case_id} 尚未到达{service}")))

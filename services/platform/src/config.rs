@@ -34,6 +34,12 @@ pub struct ServiceConfig {
     pub otlp_endpoint: Option<String>,
     /// Statutory periods and the project rules (补正 period, fee pause…).
     pub deadlines: DeadlinePolicy,
+    /// The last plausible year of any date or report year (from 2008, the regulations' era, up
+    /// to this); a configured horizon, because no rule reads the wall clock.
+    pub year_horizon: i32,
+    /// The key that signs list page tokens (HMAC); a random one per process when unset, so a
+    /// page token then holds only against the replica that issued it.
+    pub page_token_key: Option<String>,
     /// Per-agency settings (行政机关), by the agency's name as printed on the report.
     pub agencies: std::collections::BTreeMap<String, AgencySettings>,
     /// Migrate the database and exit (set by `--migrate-only`, never from the file).
@@ -105,6 +111,8 @@ impl Default for ServiceConfig {
             log_json: false,
             otlp_endpoint: None,
             deadlines: DeadlinePolicy::default(),
+            year_horizon: ogi_core::limits::DEFAULT_YEAR_HORIZON,
+            page_token_key: None,
             agencies: Default::default(),
             migrate_only: false,
         }
@@ -229,6 +237,16 @@ impl ServiceConfig {
                 field: "deadlines",
                 reason: "答复期限与补正告知期限须大于0，延期不得超过20个工作日（第三十三条）"
                     .into(),
+            });
+        }
+        if !(ogi_core::limits::FIRST_YEAR..=9999).contains(&self.year_horizon) {
+            return Err(ConfigError::Invalid {
+                field: "year_horizon",
+                reason: format!(
+                    "应为{}至9999之间的年份，实际为{}",
+                    ogi_core::limits::FIRST_YEAR,
+                    self.year_horizon
+                ),
             });
         }
         if let Some((name, _)) = self.agencies.iter().find(|(_, a)| a.approval_levels == 0) {

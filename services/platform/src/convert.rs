@@ -2,23 +2,79 @@
 //! command idempotency keys.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI32, Ordering};
 
 use chrono::NaiveDate;
 use ogi_core::codes::UnknownCode;
+use ogi_core::limits::{self, TextRule, YearRange};
 use ogi_proto::v1::CommandContext;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 
 use crate::error::ServiceError;
 use crate::store::entities::inbox;
 
-/// A required ISO date.
+/// The last plausible year of this process: the configuration's `year_horizon`, set once at
+/// start ([`set_year_horizon`]); the wall clock is never read.
+static YEAR_HORIZON: AtomicI32 = AtomicI32::new(limits::DEFAULT_YEAR_HORIZON);
+
+/// Set the last plausible year (from the configuration).
+pub fn set_year_horizon(last: i32) {
+    YEAR_HORIZON.store(last, Ordering::Relaxed);
+}
+
+/// The plausible years: the regulations' era up to the configured horizon.
+pub fn years() -> YearRange {
+    YearRange::up_to(YEAR_HORIZON.load(Ordering::Relaxed))
+}
+
+/// A required date, written strictly as `YYYY-MM-DD`, in a plausible year.
 pub fn date(field: &str, text: &str) -> Result<NaiveDate, ServiceError> {
     if text.is_empty() {
         return Err(ServiceError::invalid(field, "必填，格式为 YYYY-MM-DD"));
     }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        ServiceError::invalid(field, format!("「{text}」不是有效日期，应为 YYYY-MM-DD"))
-    })
+    years()
+        .parse_date(text)
+        .map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// A report year within the plausible years.
+pub fn year(field: &str, year: i32) -> Result<i32, ServiceError> {
+    years()
+        .check_year(year)
+        .map_err(|e| ServiceError::invalid(field, e.to_string()))
+}
+
+/// A text within its rule (length, characters); may be empty.
+pub fn text<'a>(field: &str, rule: TextRule, text: &'a str) -> Result<&'a str, ServiceError> {
+    limits::check_text(rule, text).map_err(|e| ServiceError::invalid(field, e.to_string()))?;
+    Ok(text)
+}
+
+/// A required text within its rule, trimmed.
+pub fn required_text<'a>(
+    field: &str,
+    rule: TextRule,
+    value: &'a str,
+) -> Result<&'a str, ServiceError> {
+    text(field, rule, value)?;
+    required(field, value)
+}
+
+/// An optional text within its rule: `None` when empty or blank.
+pub fn optional_text(
+    field: &str,
+    rule: TextRule,
+    value: &Option<String>,
+) -> Result<Option<String>, ServiceError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(Some(text(field, rule, v)?.trim().to_string())),
+        _ => Ok(None),
+    }
+}
+
+/// A case id as a request names it (checked for size before any lookup).
+pub fn case_id<'a>(field: &str, value: &'a str) -> Result<&'a str, ServiceError> {
+    required_text(field, limits::text::CASE_ID, value)
 }
 
 /// An optional ISO date (empty = none).
@@ -31,8 +87,10 @@ pub fn optional_date(field: &str, text: &str) -> Result<Option<NaiveDate>, Servi
 }
 
 /// A code of a closed list.
-pub fn code<T: FromStr<Err = UnknownCode>>(field: &str, text: &str) -> Result<T, ServiceError> {
-    text.parse()
+pub fn code<T: FromStr<Err = UnknownCode>>(field: &str, value: &str) -> Result<T, ServiceError> {
+    text(field, limits::text::CODE, value)?;
+    value
+        .parse()
         .map_err(|e: UnknownCode| ServiceError::invalid(field, e.to_string()))
 }
 
@@ -52,6 +110,12 @@ pub fn context(ctx: &Option<CommandContext>) -> Result<(String, NaiveDate, Strin
         .as_ref()
         .ok_or_else(|| ServiceError::invalid("context", "缺少命令上下文（操作人与日期）"))?;
     let on = date("context.on", &ctx.on)?;
+    text("context.actor", limits::text::ACTOR, &ctx.actor)?;
+    text(
+        "context.command_id",
+        limits::text::COMMAND_ID,
+        &ctx.command_id,
+    )?;
     let actor = if ctx.actor.trim().is_empty() {
         "unknown".to_string()
     } else {

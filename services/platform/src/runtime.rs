@@ -58,6 +58,7 @@ pub async fn start(
         Some(addr) if !config.migrate_only => Some(Admin::start(addr, cancel.clone()).await?),
         _ => None,
     };
+    crate::convert::set_year_horizon(config.year_horizon);
     let db = store::open(&config.database_url, schema).await?;
     if config.migrate_only {
         tracing::info!(service, "migrations applied, exiting (migrate-only)");

@@ -51,9 +51,10 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
             config: ctx.config.clone(),
         }),
     );
-    let routes = tonic::service::Routes::new(server::PublishingServiceServer::new(Publishing {
-        ctx: ctx.clone(),
-    }));
+    let routes = tonic::service::Routes::new(
+        server::PublishingServiceServer::new(Publishing { ctx: ctx.clone() })
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.PublishingService"], routes).await
 }
 

@@ -8,6 +8,7 @@ pub mod projection;
 
 use std::sync::Arc;
 
+use ogi_core::limits::{self, text};
 use ogi_core::report::{self, ActiveDisclosureEntry, AnnualReport, Narrative};
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
@@ -35,9 +36,10 @@ pub async fn run(config: ServiceConfig, rebuild: bool) -> anyhow::Result<()> {
     for spec in consumers() {
         runtime::spawn_consumer(&ctx, spec, Arc::new(Projector));
     }
-    let routes = tonic::service::Routes::new(server::ReportingServiceServer::new(Reporting {
-        ctx: ctx.clone(),
-    }));
+    let routes = tonic::service::Routes::new(
+        server::ReportingServiceServer::new(Reporting { ctx: ctx.clone() })
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.ReportingService"], routes).await
 }
 
@@ -64,6 +66,24 @@ async fn drop_projections(ctx: &ServiceContext) -> anyhow::Result<()> {
 
 pub struct Reporting {
     ctx: ServiceContext,
+}
+
+/// The most agencies one summary (汇总) names.
+const MAX_AGENCIES_PER_REPORT: usize = 500;
+
+/// A report JSON within [`limits::REPORT_JSON_MAX_BYTES`].
+fn report_json_size(field: &str, json: &str) -> Result<(), ServiceError> {
+    if json.len() > limits::REPORT_JSON_MAX_BYTES {
+        return Err(ServiceError::invalid(
+            field,
+            format!(
+                "超过长度上限：年度报告JSON最多{}字节，实为{}字节",
+                limits::REPORT_JSON_MAX_BYTES,
+                json.len()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 async fn entry<C: ConnectionTrait>(
@@ -256,6 +276,18 @@ impl server::ReportingService for Reporting {
         if req.agencies.is_empty() {
             return Err(ServiceError::invalid("agencies", "至少给出一个行政机关").into());
         }
+        if req.agencies.len() > MAX_AGENCIES_PER_REPORT {
+            return Err(ServiceError::invalid(
+                "agencies",
+                format!("一次最多汇总{MAX_AGENCIES_PER_REPORT}个行政机关"),
+            )
+            .into());
+        }
+        for (i, agency) in req.agencies.iter().enumerate() {
+            convert::required_text(&format!("agencies[{i}]"), text::AGENCY, agency)?;
+        }
+        convert::year("year", req.year)?;
+        convert::text("rollup_name", text::AGENCY, &req.rollup_name)?;
         let mut agencies: Vec<String> = Vec::new();
         for agency in &req.agencies {
             let covered = if req.with_subordinates {
@@ -335,6 +367,9 @@ impl server::ReportingService for Reporting {
         request: Request<pb::CheckReportRequest>,
     ) -> Result<Response<pb::CheckReportResponse>, Status> {
         let req = request.into_inner();
+        report_json_size("json", &req.json)?;
+        report_json_size("previous_json", &req.previous_json)?;
+        convert::text("narrative", text::NARRATIVE, &req.narrative)?;
         let report: AnnualReport = serde_json::from_str(&req.json)
             .map_err(|e| ServiceError::invalid("json", format!("不是有效的年度报告JSON：{e}")))?;
         let previous: Option<AnnualReport> = if req.previous_json.is_empty() {
@@ -369,14 +404,18 @@ impl server::ReportingService for Reporting {
         request: Request<pb::SetActiveDisclosureRequest>,
     ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
         let req = request.into_inner();
-        let entry: ActiveDisclosureEntry = serde_json::from_str(&req.json)
-            .map_err(|e| ServiceError::invalid("json", format!("主动公开数据格式错误：{e}")))?;
+        report_json_size("json", &req.json)?;
+        let entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
+            .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+        // Stored as read, so that nothing but the known figures is kept.
+        let body =
+            serde_json::to_string(&entry).map_err(|e| ServiceError::Internal(e.to_string()))?;
         put_entry(
             &self.ctx.db,
             &entry.agency,
             entry.year,
             "active_disclosure",
-            req.json,
+            body,
         )
         .await?;
         Ok(Response::new(pb::SetActiveDisclosureResponse {}))
@@ -387,7 +426,11 @@ impl server::ReportingService for Reporting {
         request: Request<pb::SetNarrativeRequest>,
     ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
         let req = request.into_inner();
-        convert::required("agency", &req.agency)?;
+        convert::required_text("agency", text::AGENCY, &req.agency)?;
+        convert::year("year", req.year)?;
+        convert::text("section_one_extra", text::NARRATIVE, &req.section_one_extra)?;
+        convert::text("section_five", text::NARRATIVE, &req.section_five)?;
+        convert::text("section_six", text::NARRATIVE, &req.section_six)?;
         let body = serde_json::to_string(&EnteredNarrative {
             section_one_extra: req.section_one_extra,
             section_five: req.section_five,
@@ -403,6 +446,8 @@ impl server::ReportingService for Reporting {
         request: Request<pb::LockReportRequest>,
     ) -> Result<Response<pb::AnnualReport>, Status> {
         let req = request.into_inner();
+        convert::required_text("agency", text::AGENCY, &req.agency)?;
+        convert::year("year", req.year)?;
         if entry(&self.ctx.db, &req.agency, req.year, "locked")
             .await?
             .is_some()

@@ -12,6 +12,7 @@ use ogi_core::calendar::WorkCalendar;
 use ogi_core::case::{Case, Command, Stage};
 use ogi_core::codes::OutcomeCode;
 use ogi_core::deadline;
+use ogi_core::limits;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -81,7 +82,10 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         ctx: ctx.clone(),
         calendar,
     };
-    let routes = tonic::service::Routes::new(server::ValidationServiceServer::new(service));
+    let routes = tonic::service::Routes::new(
+        server::ValidationServiceServer::new(service)
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.ValidationService"], routes).await
 }
 
@@ -527,6 +531,20 @@ impl server::ValidationService for Validation {
     ) -> Result<Response<pb::Findings>, Status> {
         let req = request.into_inner();
         let due_on = convert::optional_date("due_on", &req.due_on)?;
+        if req.items.len() > limits::MAX_CORRECTION_ITEMS {
+            return Err(ServiceError::invalid(
+                "items",
+                format!(
+                    "补正事项最多{}项，实为{}项",
+                    limits::MAX_CORRECTION_ITEMS,
+                    req.items.len()
+                ),
+            )
+            .into());
+        }
+        for (i, item) in req.items.iter().enumerate() {
+            convert::text(&format!("items[{i}]"), limits::text::CORRECTION_ITEM, item)?;
+        }
         Ok(Response::new(
             self.command(
                 &req.context,

@@ -705,6 +705,107 @@ pub struct ActiveDisclosureEntry {
     pub figures: ActiveDisclosure,
 }
 
+/// Why an entry of table 二 is refused: the field at fault and the reason, in Chinese.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}：{reason}")]
+pub struct EntryProblem {
+    pub field: String,
+    pub reason: String,
+}
+
+/// The fields an entry of table 二 has; anything else is refused, not stored.
+const ENTRY_FIELDS: [&str; 8] = [
+    "agency",
+    "year",
+    "rules",
+    "normative_documents",
+    "licensing_decisions",
+    "penalty_decisions",
+    "enforcement_decisions",
+    "fees_10k_yuan",
+];
+
+/// The largest 行政事业性收费 table 二 takes, in 万元 (a hundred billion yuan).
+pub const MAX_FEES_10K_YUAN: i64 = 10_000_000;
+
+impl ActiveDisclosureEntry {
+    /// Read an entry of table 二 strictly: no unknown field, the year within `years`, every
+    /// count between 0 and [`crate::limits::MAX_TABLE_COUNT`], the fees between 0 and
+    /// [`MAX_FEES_10K_YUAN`] 万元.
+    pub fn parse(
+        json: &str,
+        years: crate::limits::YearRange,
+    ) -> Result<ActiveDisclosureEntry, EntryProblem> {
+        let problem = |field: &str, reason: String| EntryProblem {
+            field: field.into(),
+            reason,
+        };
+        let value: serde_json::Value = serde_json::from_str(json)
+            .map_err(|e| problem("json", format!("不是有效的JSON：{e}")))?;
+        let object = value
+            .as_object()
+            .ok_or_else(|| problem("json", "应为一个JSON对象".into()))?;
+        if let Some(unknown) = object.keys().find(|k| !ENTRY_FIELDS.contains(&k.as_str())) {
+            let shown: String = unknown.chars().take(40).collect();
+            return Err(problem(
+                &shown,
+                format!("表二没有这一项，可用的项为 {}", ENTRY_FIELDS.join("、")),
+            ));
+        }
+        let entry: ActiveDisclosureEntry = serde_json::from_value(value)
+            .map_err(|e| problem("json", format!("主动公开数据格式错误：{e}")))?;
+        crate::limits::check_text(crate::limits::text::AGENCY, &entry.agency)
+            .map_err(|e| problem("agency", e.to_string()))?;
+        if entry.agency.trim().is_empty() {
+            return Err(problem("agency", "必填".into()));
+        }
+        years
+            .check_year(entry.year)
+            .map_err(|e| problem("year", e.to_string()))?;
+        let f = &entry.figures;
+        let counts = [
+            ("rules.issued", f.rules.issued),
+            ("rules.repealed", f.rules.repealed),
+            ("rules.in_force", f.rules.in_force),
+            ("normative_documents.issued", f.normative_documents.issued),
+            (
+                "normative_documents.repealed",
+                f.normative_documents.repealed,
+            ),
+            (
+                "normative_documents.in_force",
+                f.normative_documents.in_force,
+            ),
+            ("licensing_decisions", f.licensing_decisions),
+            ("penalty_decisions", f.penalty_decisions),
+            ("enforcement_decisions", f.enforcement_decisions),
+        ];
+        for (field, cell) in counts {
+            if let Some(n) = cell
+                && !(0..=crate::limits::MAX_TABLE_COUNT).contains(&n)
+            {
+                return Err(problem(
+                    field,
+                    format!(
+                        "数量{n}不合理：应在0至{}之间",
+                        crate::limits::MAX_TABLE_COUNT
+                    ),
+                ));
+            }
+        }
+        if let Some(fees) = f.fees_10k_yuan
+            && (fees.is_sign_negative() && !fees.is_zero()
+                || fees > Decimal::from(MAX_FEES_10K_YUAN))
+        {
+            return Err(problem(
+                "fees_10k_yuan",
+                format!("收费金额{fees}万元不合理：应在0至{MAX_FEES_10K_YUAN}万元之间"),
+            ));
+        }
+        Ok(entry)
+    }
+}
+
 impl ActiveDisclosure {
     fn add(&self, other: &ActiveDisclosure) -> ActiveDisclosure {
         let docs = |a: &DocumentCounts, b: &DocumentCounts| DocumentCounts {

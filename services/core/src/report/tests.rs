@@ -939,3 +939,38 @@ proptest! {
         prop_assert_eq!(sum, ru);
     }
 }
+
+#[test]
+fn table_two_entry_refuses_negative_counts_unknown_fields_and_implausible_years() {
+    let years = crate::limits::YearRange::default();
+    let ok = r#"{"agency":"某区政府","year":2024,"rules":{"issued":1},"licensing_decisions":3,"fees_10k_yuan":"12.50"}"#;
+    assert!(ActiveDisclosureEntry::parse(ok, years).is_ok());
+    let negative = r#"{"agency":"某区政府","year":2024,"penalty_decisions":-5}"#;
+    assert_eq!(
+        ActiveDisclosureEntry::parse(negative, years)
+            .unwrap_err()
+            .field,
+        "penalty_decisions"
+    );
+    let unknown = r#"{"agency":"某区政府","year":2024,"padding":"xxxxxxxx"}"#;
+    assert_eq!(
+        ActiveDisclosureEntry::parse(unknown, years)
+            .unwrap_err()
+            .field,
+        "padding"
+    );
+    let fee = r#"{"agency":"某区政府","year":2024,"fees_10k_yuan":"-1.00"}"#;
+    assert_eq!(
+        ActiveDisclosureEntry::parse(fee, years).unwrap_err().field,
+        "fees_10k_yuan"
+    );
+    for year in ["0", "-1", "100000"] {
+        let text = format!(r#"{{"agency":"某区政府","year":{year}}}"#);
+        assert_eq!(
+            ActiveDisclosureEntry::parse(&text, years)
+                .unwrap_err()
+                .field,
+            "year"
+        );
+    }
+}
