@@ -13,7 +13,8 @@ TOOLS_DIR ?= $(CURDIR)/.tools
 export TOOLS_DIR
 # Data directory of the local dev instance started by `make run`.
 DATA_DIR ?= .ogi-data
-FIXTURE ?= ../shared/fixtures/anju-2024/cases.jsonl
+# The demo agency's cases (examples/anju-2024/README.md).
+FIXTURE ?= examples/anju-2024/cases.jsonl
 # Where `make image` writes the OCI archives.
 IMAGES_DIR ?= $(TARGET_DIR)/images
 # Extra arguments for `cargo test`, e.g. TEST_ARGS='-p ogi-core' or

@@ -473,7 +473,7 @@ impl Drop for System {
 }
 
 pub fn fixture() -> PathBuf {
-    ogi_testkit::workspace_root().join("../shared/fixtures/anju-2024/cases.jsonl")
+    ogi_testkit::workspace_root().join("examples/anju-2024/cases.jsonl")
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -10,9 +10,10 @@ use serde_json::Value;
 
 const AGENCY: &str = "遂宁市安居区人民政府";
 
-fn shared(name: &str) -> std::path::PathBuf {
+/// A file of the demo agency's published report (examples/anju-2024).
+fn example(name: &str) -> std::path::PathBuf {
     ogi_testkit::workspace_root()
-        .join("../shared/fixtures/anju-2024")
+        .join("examples/anju-2024")
         .join(name)
 }
 
@@ -46,9 +47,9 @@ fn report_when_complete(system: &System) -> Value {
 async fn the_anju_2024_report_equals_the_published_one() {
     let mut system = System::start(Backend::Sqlite).await.unwrap();
     let out = system.ogi(&["import", fixture().to_str().unwrap()]);
-    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
     let published: Value =
-        serde_json::from_str(&std::fs::read_to_string(shared("published-tables.json")).unwrap())
+        serde_json::from_str(&std::fs::read_to_string(example("published-tables.json")).unwrap())
             .unwrap();
 
     let report = report_when_complete(&system);
@@ -68,7 +69,7 @@ async fn the_anju_2024_report_equals_the_published_one() {
     let out = system.ogi(&[
         "report",
         "active-disclosure",
-        shared("active-disclosure.json").to_str().unwrap(),
+        example("active-disclosure.json").to_str().unwrap(),
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let report = report_when_complete(&system);

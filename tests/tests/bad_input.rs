@@ -11,24 +11,34 @@ async fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     let system = System::start(Backend::Sqlite).await.unwrap();
     let text = std::fs::read_to_string(fixture()).unwrap();
     let good: Vec<&str> = text.lines().take(2).collect();
+    // The second record changed by `change`, on one line again.
+    let edit = |change: &dyn Fn(&mut serde_json::Value)| {
+        let mut record: serde_json::Value = serde_json::from_str(good[1]).unwrap();
+        change(&mut record);
+        record.to_string()
+    };
     let lines = [
         good[0].to_string(),
         "{\"ref\": ".to_string(),
-        good[1]
-            .replace(
-                "\"outcome\": {\"code\": \"",
-                "\"outcome\": {\"code\": \"bogus.",
-            )
-            .replace("C2024-00010", "BAD-1"),
-        good[1]
-            .replace(
-                "\"received_on\": \"2023-12-12\"",
-                "\"received_on\": \"2024-03-01\"",
-            )
-            .replace("C2024-00010", "BAD-2"),
-        good[1]
-            .replace("\"channel\": \"online\"", "\"channel\": \"pigeon\"")
-            .replace("C2024-00010", "BAD-3"),
+        edit(&|r| {
+            r["ref"] = "BAD-1".into();
+            let code = format!("bogus.{}", r["outcome"]["code"].as_str().unwrap());
+            r["outcome"]["code"] = code.into();
+        }),
+        edit(&|r| {
+            r["ref"] = "BAD-2".into();
+            // Received a month after the reply.
+            let replied: chrono::NaiveDate = r["outcome"]["replied_on"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            r["received_on"] = (replied + chrono::Days::new(30)).to_string().into();
+        }),
+        edit(&|r| {
+            r["ref"] = "BAD-3".into();
+            r["channel"] = "pigeon".into();
+        }),
     ];
     let file = write(system.dir.path(), "bad.jsonl", &lines.join("\n"));
     let out = system.ogi(&["import", file.to_str().unwrap()]);

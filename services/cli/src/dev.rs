@@ -39,7 +39,7 @@ pub struct DevArgs {
     /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为登记、审核、办理审批、答复送达、年度报告服务
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ADMIN_PORTS)]
     pub admin_ports: Vec<u16>,
-    /// 数据为新建时导入的案件记录文件
+    /// 数据为新建时导入的案件记录文件（同一目录下有 catalogue.jsonl 时一并导入主动公开目录）
     #[arg(long)]
     pub load_fixture_if_new: Option<PathBuf>,
 }
@@ -210,6 +210,19 @@ pub async fn run(
         let clients = endpoints::Clients::new(endpoints)?;
         let summary = crate::import::import_file(&clients, fixture, true).await?;
         println!("{summary}");
+        // The agency's proactive-disclosure catalogue, when the fixture has one beside it.
+        let catalogue = fixture.with_file_name("catalogue.jsonl");
+        if catalogue.is_file() {
+            println!("导入主动公开目录 {}", catalogue.display());
+            match crate::catalogue_cmd::import_file(&clients, &catalogue, "ogi dev").await? {
+                Ok(summary) => println!("{summary}"),
+                Err(errors) => anyhow::bail!(
+                    "{} 有误，未导入：{}",
+                    catalogue.display(),
+                    errors.join("；")
+                ),
+            }
+        }
     }
     println!("按 Ctrl-C 停止。");
 

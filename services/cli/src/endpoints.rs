@@ -8,6 +8,9 @@ use ogi_proto::v1::{
     reporting_service_client::ReportingServiceClient,
     validation_service_client::ValidationServiceClient,
 };
+use tonic::body::Body;
+use tonic::codegen::http;
+use tonic::codegen::{BoxFuture, Context, Poll, Service};
 use tonic::transport::{Channel, Endpoint};
 
 pub const SERVICES: [(&str, &str, u16); 5] = [
@@ -17,6 +20,23 @@ pub const SERVICES: [(&str, &str, u16); 5] = [
     ("publishing", "ogi.v1.PublishingService", 50054),
     ("reporting", "ogi.v1.ReportingService", 50055),
 ];
+
+/// What a person calls each service (same order as [`SERVICES`]).
+pub const SERVICE_NAMES: [&str; 5] = [
+    "申请登记服务",
+    "审核服务",
+    "办理审批服务",
+    "答复送达服务",
+    "年度报告服务",
+];
+
+/// What to do when a service cannot be reached.
+pub const START_HINT: &str = "系统未启动？请先运行 make run 或 ogi dev";
+
+/// The message for a service that cannot be reached: which one, where, and what to do.
+pub fn unreachable_message(service: &str, addr: &str) -> String {
+    format!("无法连接{service} {addr}：{START_HINT}")
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct Endpoints {
@@ -74,28 +94,71 @@ impl Endpoints {
     }
 }
 
+/// A channel to one service whose transport failures (refused, reset, unreachable) become an
+/// UNAVAILABLE status naming the service, its address and the fix, so that every command
+/// reports them alike and no transport string reaches the user. Answers of the service
+/// itself, errors included, pass unchanged.
+#[derive(Clone)]
+pub struct ServiceChannel {
+    inner: Channel,
+    unreachable: std::sync::Arc<str>,
+}
+
+impl ServiceChannel {
+    fn unavailable(&self) -> tonic::Status {
+        tonic::Status::unavailable(self.unreachable.to_string())
+    }
+}
+
+impl Service<http::Request<Body>> for ServiceChannel {
+    type Response = http::Response<Body>;
+    type Error = tonic::Status;
+    type Future = BoxFuture<Self::Response, Self::Error>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(|_| self.unavailable())
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
+        let status = self.unavailable();
+        let call = self.inner.call(request);
+        Box::pin(async move { call.await.map_err(|_| status) })
+    }
+}
+
 /// Connected clients of every service (channels connect lazily).
 #[derive(Clone)]
 pub struct Clients {
-    pub intake: IntakeServiceClient<Channel>,
-    pub validation: ValidationServiceClient<Channel>,
-    pub approval: ApprovalServiceClient<Channel>,
-    pub publishing: PublishingServiceClient<Channel>,
-    pub reporting: ReportingServiceClient<Channel>,
+    pub intake: IntakeServiceClient<ServiceChannel>,
+    pub validation: ValidationServiceClient<ServiceChannel>,
+    pub approval: ApprovalServiceClient<ServiceChannel>,
+    pub publishing: PublishingServiceClient<ServiceChannel>,
+    pub reporting: ReportingServiceClient<ServiceChannel>,
 }
 
-pub fn channel(addr: &str) -> anyhow::Result<Channel> {
-    Ok(Endpoint::from_shared(addr.to_string())?.connect_lazy())
+/// A lazily connecting channel to the service `index` of [`SERVICES`] at `addr`.
+pub fn channel(index: usize, addr: &str) -> anyhow::Result<ServiceChannel> {
+    let service = SERVICE_NAMES[index];
+    let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| {
+        anyhow::anyhow!(
+            "{service}的地址「{addr}」无效：应形如 http://127.0.0.1:{}",
+            SERVICES[index].2
+        )
+    })?;
+    Ok(ServiceChannel {
+        inner: endpoint.connect_lazy(),
+        unreachable: unreachable_message(service, addr).into(),
+    })
 }
 
 impl Clients {
     pub fn new(e: &Endpoints) -> anyhow::Result<Clients> {
         Ok(Clients {
-            intake: IntakeServiceClient::new(channel(&e.intake)?),
-            validation: ValidationServiceClient::new(channel(&e.validation)?),
-            approval: ApprovalServiceClient::new(channel(&e.approval)?),
-            publishing: PublishingServiceClient::new(channel(&e.publishing)?),
-            reporting: ReportingServiceClient::new(channel(&e.reporting)?),
+            intake: IntakeServiceClient::new(channel(0, &e.intake)?),
+            validation: ValidationServiceClient::new(channel(1, &e.validation)?),
+            approval: ApprovalServiceClient::new(channel(2, &e.approval)?),
+            publishing: PublishingServiceClient::new(channel(3, &e.publishing)?),
+            reporting: ReportingServiceClient::new(channel(4, &e.reporting)?),
         })
     }
 }

@@ -1,23 +1,52 @@
 //! `ogi`: the command line of ogi (政府信息公开申请办理系统). Messages for users are in Chinese.
 
+/// `println!` of this crate: like std's, but a closed pipe ends ogi quietly ([`output`]).
+macro_rules! println {
+    () => {
+        $crate::output::write(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::output::write(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` of this crate: like std's, but a closed pipe ends ogi quietly ([`output`]).
+macro_rules! print {
+    ($($arg:tt)*) => {
+        $crate::output::write(format_args!($($arg)*))
+    };
+}
+
 mod calendar_cmd;
 mod case_cmd;
+mod catalogue_cmd;
 mod dev;
+mod disclosure_cmd;
 mod endpoints;
 mod export;
 mod import;
+mod output;
 mod records_cmd;
 mod report_cmd;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
+
+/// `ogi --version`: the release and the git commit it was built from (build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "（提交 ",
+    env!("OGI_GIT_COMMIT"),
+    "）"
+);
 
 #[derive(Parser)]
 #[command(
     name = "ogi",
-    version,
+    version = VERSION,
     about = "ogi：政府信息公开申请办理与年度报告系统"
 )]
 struct Cli {
@@ -37,7 +66,12 @@ enum Command {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
     },
-    /// 案件记录（JSON Lines）：校验
+    /// 输出 shell 自动补全脚本，例如 source <(ogi completion bash)
+    Completion {
+        /// bash、zsh、fish（另有 elvish、powershell）
+        shell: clap_complete::Shell,
+    },
+    /// 案件记录（JSON Lines）：校验、生成
     Records {
         #[command(subcommand)]
         command: records_cmd::RecordsCommand,
@@ -60,6 +94,16 @@ enum Command {
     },
     /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
     Report(report_cmd::ReportArgs),
+    /// 主动公开目录（规章、行政规范性文件）：import 导入、list 列出、repeal 登记废止
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
+    },
+    /// 依申请公开转主动公开（第四十四条）：candidates 列出候选、publish 登入主动公开目录
+    Disclosure {
+        #[command(subcommand)]
+        command: disclosure_cmd::DisclosureCommand,
+    },
     #[command(flatten)]
     Case(case_cmd::CaseCommand),
 }
@@ -71,6 +115,22 @@ fn main() -> ExitCode {
             calendar_cmd::run(calendar.as_deref(), command, &cli.endpoints)
         }
         Command::Records { command } => records_cmd::run(command),
+        Command::Completion { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ogi", &mut script);
+            print!("{}", String::from_utf8_lossy(&script));
+            Ok(ExitCode::SUCCESS)
+        }
+        // Checking a report file is a pure computation: nothing needs to run.
+        Command::Report(report_cmd::ReportArgs {
+            command:
+                Some(report_cmd::ReportCommand::Check {
+                    file,
+                    previous,
+                    narrative,
+                }),
+            ..
+        }) => report_cmd::check(&file, previous.as_ref(), narrative.as_ref()),
         command => match tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -81,6 +141,8 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`ogi … | head`): nothing more to say.
+        Err(error) if output::is_closed_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             // An error may quote what a client typed: never raw to the terminal.
             eprintln!(
@@ -98,7 +160,7 @@ fn main() -> ExitCode {
 /// warning is the one place that reads today's date (in China); no legal rule does.
 async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
     use chrono::Datelike;
-    let Ok(channel) = endpoints::channel(&endpoints.approval) else {
+    let Ok(channel) = endpoints::channel(2, &endpoints.approval) else {
         return;
     };
     let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
@@ -140,6 +202,8 @@ async fn run_online(
             }
             if all {
                 warn_when_the_calendar_ends(endpoints).await;
+            } else {
+                eprintln!("有服务不可用：{}", endpoints::START_HINT);
             }
             Ok(if all {
                 ExitCode::SUCCESS
@@ -180,11 +244,21 @@ async fn run_online(
             let clients = endpoints::Clients::new(endpoints)?;
             report_cmd::run(&clients, args).await
         }
+        Command::Catalogue { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            catalogue_cmd::run(&clients, command).await
+        }
+        Command::Disclosure { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            disclosure_cmd::run(&clients, command).await
+        }
         Command::Case(command) => {
             let clients = endpoints::Clients::new(endpoints)?;
             case_cmd::run(&clients, command).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Calendar { .. } | Command::Records { .. } => Ok(ExitCode::SUCCESS),
+        Command::Calendar { .. } | Command::Records { .. } | Command::Completion { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -18,18 +18,24 @@ pub enum RecordsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// 生成逼真的模拟案件记录（用于性能测试），输出 JSON Lines
+    /// 生成逼真的模拟案件记录（用于性能测试），或按已公开的年度报告生成演示案件，输出 JSON Lines
     Synth {
         /// 案件数
-        #[arg(long)]
-        cases: usize,
+        #[arg(long, required_unless_present = "reproduce")]
+        cases: Option<usize>,
         /// 收到申请的年度
-        #[arg(long)]
-        year: i32,
+        #[arg(long, required_unless_present = "reproduce")]
+        year: Option<i32>,
         #[arg(long, default_value = "模拟区人民政府")]
         agency: String,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// 已公开年度报告的 JSON（表三、表四）：生成统计结果与之完全一致的案件，行政机关与年度取自该文件
+        #[arg(long, value_name = "REPORT.json", conflicts_with_all = ["cases", "year", "agency"])]
+        reproduce: Option<PathBuf>,
+        /// 案件编号前缀（与 --reproduce 一起使用），编号为「前缀+收到年度-序号」
+        #[arg(long, default_value = "AJ", requires = "reproduce")]
+        ref_prefix: String,
     },
 }
 
@@ -40,13 +46,23 @@ pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
             year,
             agency,
             seed,
+            reproduce,
+            ref_prefix,
         } => {
+            let generated = match (reproduce, cases, year) {
+                (Some(file), _, _) => reproduced(&file, ref_prefix, seed)?,
+                (None, Some(cases), Some(year)) => {
+                    ogi_core::synth::synthesize(&agency, year, cases, seed)
+                }
+                _ => anyhow::bail!("请给出 --cases 和 --year，或 --reproduce 年度报告文件"),
+            };
             use std::io::Write;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
-            for r in ogi_core::synth::synthesize(&agency, year, cases, seed) {
+            for r in generated {
                 writeln!(out, "{}", records::to_jsonl_line(&r))?;
             }
+            out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
         RecordsCommand::Validate { file, json } => {
@@ -98,4 +114,18 @@ pub fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
             })
         }
     }
+}
+
+/// The records reproducing the published report in `file`.
+fn reproduced(
+    file: &std::path::Path,
+    ref_prefix: String,
+    seed: u64,
+) -> anyhow::Result<Vec<records::CaseRecord>> {
+    use ogi_core::synth::reproduce::{ReproduceOptions, reproduce};
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("无法读取文件 {}", file.display()))?;
+    let report: ogi_core::report::AnnualReport = serde_json::from_str(&text)
+        .with_context(|| format!("{} 不是年度报告的 JSON 格式", file.display()))?;
+    Ok(reproduce(&report, &ReproduceOptions { ref_prefix, seed })?)
 }

@@ -81,6 +81,60 @@ fn read(path: &PathBuf) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("无法读取文件 {}", path.display()))
 }
 
+/// `ogi report check`: the consistency checks of the core crate, in this process — a report
+/// file is judged with nothing running. Exit code 0 when consistent (warnings allowed), 1 with a
+/// failed check, 2 (through the caller) when a file cannot be read or is not a report.
+pub fn check(
+    file: &PathBuf,
+    previous: Option<&PathBuf>,
+    narrative: Option<&PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use ogi_core::report::{self, AnnualReport, Severity};
+    let report: AnnualReport = serde_json::from_str(&read(file)?)
+        .map_err(|e| anyhow::anyhow!("字段 json：不是有效的年度报告JSON：{e}"))?;
+    let previous: Option<AnnualReport> = previous
+        .map(|p| {
+            serde_json::from_str(&read(p)?).map_err(|e| anyhow::anyhow!("字段 previous_json：{e}"))
+        })
+        .transpose()?;
+    let narrative = narrative.map(read).transpose()?;
+    let failures = report::check(&report, previous.as_ref(), narrative.as_deref());
+    let errors = failures
+        .iter()
+        .filter(|f| f.severity != Severity::Warning)
+        .count();
+    let mut out = std::io::stdout().lock();
+    for f in &failures {
+        writeln!(
+            out,
+            "{} [{}] {}／{}：{} ≠ {}（{}）",
+            if f.severity == Severity::Warning {
+                "警告"
+            } else {
+                "不符"
+            },
+            f.check,
+            f.row,
+            f.column,
+            f.left,
+            f.right,
+            f.message
+        )?;
+    }
+    writeln!(
+        out,
+        "{}：{}项不符，{}项警告",
+        file.display(),
+        errors,
+        failures.len() - errors
+    )?;
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
 pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode> {
     let mut c = clients.reporting.clone();
     let fail = |s: tonic::Status| anyhow::anyhow!(describe_status(&s));
@@ -89,51 +143,7 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
             file,
             previous,
             narrative,
-        }) => {
-            let req = pb::CheckReportRequest {
-                json: read(&file)?,
-                previous_json: previous.as_ref().map(read).transpose()?.unwrap_or_default(),
-                narrative: narrative
-                    .as_ref()
-                    .map(read)
-                    .transpose()?
-                    .unwrap_or_default(),
-            };
-            let failures = c
-                .check_report(req)
-                .await
-                .map_err(fail)?
-                .into_inner()
-                .failures;
-            let errors = failures.iter().filter(|f| f.severity != "warning").count();
-            for f in &failures {
-                println!(
-                    "{} [{}] {}／{}：{} ≠ {}（{}）",
-                    if f.severity == "warning" {
-                        "警告"
-                    } else {
-                        "不符"
-                    },
-                    f.check,
-                    f.row,
-                    f.column,
-                    f.left,
-                    f.right,
-                    f.message
-                );
-            }
-            println!(
-                "{}：{}项不符，{}项警告",
-                file.display(),
-                errors,
-                failures.len() - errors
-            );
-            Ok(if errors == 0 {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        }) => check(&file, previous.as_ref(), narrative.as_ref()),
         Some(ReportCommand::ActiveDisclosure { file }) => {
             c.set_active_disclosure(pb::SetActiveDisclosureRequest { json: read(&file)? })
                 .await
@@ -194,7 +204,11 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
                 eprintln!("汇总{}个机关：{}", r.agencies.len(), r.agencies.join("、"));
             }
             for d in &r.differences {
-                eprintln!("差异（报告已锁定）：{d}");
+                if r.locked {
+                    eprintln!("差异（报告已锁定）：{d}");
+                } else {
+                    eprintln!("差异：{d}");
+                }
             }
             let document = if binary {
                 r.document

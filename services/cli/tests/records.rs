@@ -1,4 +1,4 @@
-//! `ogi records validate` on the Anju 2024 fixture and on a broken file.
+//! `ogi records validate` on the Anju 2024 demo cases (examples/anju-2024) and on a broken file.
 
 use std::process::Command;
 
@@ -14,8 +14,15 @@ fn validate(path: &std::path::Path) -> (i32, String) {
     )
 }
 
+/// A record of the file, changed by `change`, on one line again.
+fn edit(line: &str, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+    change(&mut record);
+    record.to_string()
+}
+
 fn fixture() -> std::path::PathBuf {
-    ogi_testkit::workspace_root().join("../shared/fixtures/anju-2024/cases.jsonl")
+    ogi_testkit::workspace_root().join("examples/anju-2024/cases.jsonl")
 }
 
 #[test]
@@ -32,18 +39,21 @@ fn every_broken_line_is_listed_and_the_good_ones_kept() {
     let broken = [
         good[0].to_string(),
         "{not json".to_string(),
-        good[1]
-            .replace(
-                "\"outcome\": {\"code\": \"",
-                "\"outcome\": {\"code\": \"bogus.",
-            )
-            .replace("C2024-00010", "X-1"),
-        good[2]
-            .replace(
-                "\"received_on\": \"2023-12-14\"",
-                "\"received_on\": \"2024-06-01\"",
-            )
-            .replace("C2024-00013", "X-2"),
+        edit(good[1], |r| {
+            r["ref"] = "X-1".into();
+            let code = format!("bogus.{}", r["outcome"]["code"].as_str().unwrap());
+            r["outcome"]["code"] = code.into();
+        }),
+        edit(good[2], |r| {
+            r["ref"] = "X-2".into();
+            // Received a month after the reply.
+            let replied: chrono::NaiveDate = r["outcome"]["replied_on"]
+                .as_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            r["received_on"] = (replied + chrono::Days::new(30)).to_string().into();
+        }),
     ];
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken.jsonl");

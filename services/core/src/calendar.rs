@@ -704,8 +704,6 @@ mod tests {
         s.parse().unwrap()
     }
 
-    const SHARED_CALENDAR: &str = "../../../shared/spec/calendar/china-workdays.toml";
-
     /// A made-up 2027 schedule for the tests (not an announced one).
     const TEST_2027: &str = r#"
 [[year]]
@@ -731,16 +729,10 @@ adjusted_workdays = []
 
     #[test]
     fn shipped_copy_equals_the_shared_spec() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(SHARED_CALENDAR);
-        if !path.exists() {
-            eprintln!(
-                "skipped: the upstream spec {} is not present (a clone without ../shared)",
-                path.display()
-            );
+        let Some(text) = crate::upstream::read("calendar", "spec/calendar/china-workdays.toml")
+        else {
             return;
-        }
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        };
         let shared = parse_calendar_toml(&text).unwrap();
         let shipped = parse_calendar_toml(OFFICIAL_CALENDAR_TOML).unwrap();
         assert_eq!(shared, shipped);

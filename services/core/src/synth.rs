@@ -3,6 +3,8 @@
 //! government's year (the Anju 2024 fixture), every history valid under the procedure and every
 //! date a working day on the official calendar. Deterministic for a given seed.
 
+pub mod reproduce;
+
 use chrono::{Datelike, Days, NaiveDate};
 
 use crate::calendar::WorkCalendar;
@@ -14,19 +16,22 @@ use crate::records::{
 };
 
 /// A small deterministic generator (xorshift64*), so no dependency is needed.
-struct Rng(u64);
+pub(crate) struct Rng(u64);
 
 impl Rng {
+    pub(crate) fn new(seed: u64) -> Rng {
+        Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1)
+    }
     fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn chance(&mut self, percent: u64) -> bool {
+    pub(crate) fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
 }
@@ -91,10 +96,82 @@ fn resident_id(rng: &mut Rng) -> String {
     format!("{body}{}", C[(sum % 11) as usize])
 }
 
+/// The procedural history of a case received on `received` that ends in `outcome`: corrections,
+/// consultations, extensions and fees in realistic proportions, every step on a working day.
+/// Returns the history and the day of its last step (the reply follows it). `paid_fees` allows
+/// a fee that is paid (counted in the report's section 六); a fee left unpaid goes with
+/// `other.fee_overdue` whatever it says.
+pub(crate) fn procedure(
+    rng: &mut Rng,
+    calendar: &WorkCalendar,
+    received: NaiveDate,
+    outcome: OutcomeCode,
+    paid_fees: bool,
+) -> (Vec<HistoryEntry>, NaiveDate) {
+    let next_workday = |d: NaiveDate, n: u32| calendar.workdays_after(d, n).date;
+    let mut history = Vec::new();
+    let mut day = received;
+    let mut push = |on: NaiveDate, event: HistoryEvent| history.push(HistoryEntry { on, event });
+    let needs_correction = matches!(
+        outcome,
+        OutcomeCode::OtherCorrectionOverdue | OutcomeCode::UnavailableUnclearAfterCorrection
+    ) || rng.chance(6);
+    if needs_correction {
+        day = next_workday(day, 1 + rng.below(5) as u32);
+        let due = next_workday(day, 15);
+        push(day, HistoryEvent::CorrectionRequested { due_on: Some(due) });
+        if outcome == OutcomeCode::OtherCorrectionOverdue {
+            day = next_workday(due, 1);
+        } else {
+            day = next_workday(day, 1 + rng.below(10) as u32);
+            push(day, HistoryEvent::Corrected);
+        }
+    }
+    let handled = outcome != OutcomeCode::OtherCorrectionOverdue;
+    if handled && (outcome == OutcomeCode::WithheldThirdPartyRights || rng.chance(8)) {
+        day = next_workday(day, 1 + rng.below(5) as u32);
+        push(day, HistoryEvent::ThirdPartyConsulted);
+        day = next_workday(day, 1 + rng.below(15) as u32);
+        push(day, HistoryEvent::ThirdPartyReplied);
+    }
+    if handled && rng.chance(3) {
+        day = next_workday(day, 1 + rng.below(5) as u32);
+        push(day, HistoryEvent::OtherAgencyConsulted);
+        day = next_workday(day, 1 + rng.below(15) as u32);
+        push(day, HistoryEvent::OtherAgencyReplied);
+    }
+    if handled && rng.chance(10) {
+        day = next_workday(day, 1 + rng.below(10) as u32);
+        push(
+            day,
+            HistoryEvent::Extended {
+                days: 1 + rng.below(20) as u32,
+            },
+        );
+    }
+    let fee = outcome == OutcomeCode::OtherFeeOverdue || (handled && paid_fees && rng.chance(1));
+    if fee {
+        day = next_workday(day, 1 + rng.below(3) as u32);
+        push(
+            day,
+            HistoryEvent::FeeNotified {
+                amount_yuan: format!("{}.00", 100 * (1 + rng.below(5))),
+            },
+        );
+        if outcome != OutcomeCode::OtherFeeOverdue {
+            day = next_workday(day, 1 + rng.below(10) as u32);
+            push(day, HistoryEvent::FeePaid);
+        } else {
+            day = next_workday(day, 21);
+        }
+    }
+    (history, day)
+}
+
 /// `cases` records of `agency` received in `year` (replies may fall early next year).
 pub fn synthesize(agency: &str, year: i32, cases: usize, seed: u64) -> Vec<CaseRecord> {
     let calendar = WorkCalendar::official();
-    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut rng = Rng::new(seed);
     let first = NaiveDate::from_ymd_opt(year, 1, 2).unwrap_or_default();
     let total: u64 = OUTCOME_WEIGHTS.iter().map(|(_, w)| w).sum();
     let next_workday = |d: NaiveDate, n: u32| calendar.workdays_after(d, n).date;
@@ -113,64 +190,7 @@ pub fn synthesize(agency: &str, year: i32, cases: usize, seed: u64) -> Vec<CaseR
                     hit
                 })
                 .map_or(OutcomeCode::Disclosed, |(o, _)| *o);
-            let mut history = Vec::new();
-            let mut day = received;
-            let mut push =
-                |on: NaiveDate, event: HistoryEvent| history.push(HistoryEntry { on, event });
-            let needs_correction = matches!(
-                outcome,
-                OutcomeCode::OtherCorrectionOverdue
-                    | OutcomeCode::UnavailableUnclearAfterCorrection
-            ) || rng.chance(6);
-            if needs_correction {
-                day = next_workday(day, 1 + rng.below(5) as u32);
-                let due = next_workday(day, 15);
-                push(day, HistoryEvent::CorrectionRequested { due_on: Some(due) });
-                if outcome == OutcomeCode::OtherCorrectionOverdue {
-                    day = next_workday(due, 1);
-                } else {
-                    day = next_workday(day, 1 + rng.below(10) as u32);
-                    push(day, HistoryEvent::Corrected);
-                }
-            }
-            let handled = outcome != OutcomeCode::OtherCorrectionOverdue;
-            if handled && (outcome == OutcomeCode::WithheldThirdPartyRights || rng.chance(8)) {
-                day = next_workday(day, 1 + rng.below(5) as u32);
-                push(day, HistoryEvent::ThirdPartyConsulted);
-                day = next_workday(day, 1 + rng.below(15) as u32);
-                push(day, HistoryEvent::ThirdPartyReplied);
-            }
-            if handled && rng.chance(3) {
-                day = next_workday(day, 1 + rng.below(5) as u32);
-                push(day, HistoryEvent::OtherAgencyConsulted);
-                day = next_workday(day, 1 + rng.below(15) as u32);
-                push(day, HistoryEvent::OtherAgencyReplied);
-            }
-            if handled && rng.chance(10) {
-                day = next_workday(day, 1 + rng.below(10) as u32);
-                push(
-                    day,
-                    HistoryEvent::Extended {
-                        days: 1 + rng.below(20) as u32,
-                    },
-                );
-            }
-            let fee = outcome == OutcomeCode::OtherFeeOverdue || (handled && rng.chance(1));
-            if fee {
-                day = next_workday(day, 1 + rng.below(3) as u32);
-                push(
-                    day,
-                    HistoryEvent::FeeNotified {
-                        amount_yuan: format!("{}.00", 100 * (1 + rng.below(5))),
-                    },
-                );
-                if outcome != OutcomeCode::OtherFeeOverdue {
-                    day = next_workday(day, 1 + rng.below(10) as u32);
-                    push(day, HistoryEvent::FeePaid);
-                } else {
-                    day = next_workday(day, 21);
-                }
-            }
+            let (history, day) = procedure(&mut rng, &calendar, received, outcome, true);
             let replied = next_workday(day, 1 + rng.below(15) as u32);
             let mut reviews = Vec::new();
             if rng.chance(6) {

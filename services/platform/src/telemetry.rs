@@ -25,6 +25,12 @@ use tracing_subscriber::{Layer, Registry, fmt};
 
 use crate::config::ServiceConfig;
 
+/// Whether log lines may be coloured: only on a terminal, and never when `NO_COLOR` is set to
+/// anything but the empty string (<https://no-color.org>). A log file or a pipe gets plain text.
+pub fn use_colour(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
 /// How long the exit waits for the last spans to reach the collector. Kept well inside the
 /// pods' margin (terminationGracePeriodSeconds less preStop and shutdown_grace_secs).
 const FLUSH_AT_EXIT: Duration = Duration::from_secs(3);
@@ -34,7 +40,12 @@ const FLUSH_AT_EXIT: Duration = Duration::from_secs(3);
 /// `otlp_endpoint`, trace export too. Call inside the tokio runtime (the exporter's channel
 /// and batch task live there). A second init (in tests) keeps the first subscriber.
 pub fn init(service: &str, config: &ServiceConfig) -> TelemetryGuard {
-    let fmt = fmt::layer().with_writer(std::io::stderr);
+    use std::io::IsTerminal as _;
+    let colour = use_colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let fmt = fmt::layer().with_writer(std::io::stderr).with_ansi(colour);
     let fmt = if config.log_json {
         fmt.json().boxed()
     } else {
@@ -225,6 +236,22 @@ impl<E: SpanExporter> SpanExporter for WarnOnFailure<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_only_on_a_terminal_and_never_with_no_color() {
+        use std::ffi::OsStr;
+        assert!(use_colour(true, None));
+        assert!(
+            use_colour(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!use_colour(true, Some(OsStr::new("1"))));
+        assert!(
+            !use_colour(false, None),
+            "a log file or a pipe gets plain text"
+        );
+        assert!(!use_colour(false, Some(OsStr::new("1"))));
+    }
 
     #[test]
     fn the_exports_own_transport_is_not_exported() {

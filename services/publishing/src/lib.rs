@@ -2,6 +2,12 @@
 //! letter (答复书/告知书) for the outcome, from the template citing the articles of
 //! `outcomes.toml`; `ServeReply` records how and when it was served (送达) and publishes
 //! `reply.served`, which closes the case with its reply date.
+//!
+//! It also keeps each agency's proactive-disclosure catalogue (主动公开目录, [`catalogue`]) and
+//! finds the Art. 44 candidates among the replies it served ([`candidates`]).
+
+pub mod candidates;
+pub mod catalogue;
 
 use std::sync::Arc;
 
@@ -260,5 +266,50 @@ impl server::PublishingService for Publishing {
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         Ok(Response::new(view(&req.case_id, &file)))
+    }
+
+    async fn import_catalogue(
+        &self,
+        request: Request<pb::ImportCatalogueRequest>,
+    ) -> Result<Response<pb::ImportCatalogueResponse>, Status> {
+        Ok(Response::new(
+            catalogue::import(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn repeal_document(
+        &self,
+        request: Request<pb::RepealDocumentRequest>,
+    ) -> Result<Response<pb::RepealDocumentResponse>, Status> {
+        Ok(Response::new(
+            catalogue::repeal(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_catalogue(
+        &self,
+        request: Request<pb::ListCatalogueRequest>,
+    ) -> Result<Response<pb::ListCatalogueResponse>, Status> {
+        Ok(Response::new(
+            catalogue::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_disclosure_candidates(
+        &self,
+        request: Request<pb::ListDisclosureCandidatesRequest>,
+    ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
+        Ok(Response::new(
+            candidates::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn publish_candidate(
+        &self,
+        request: Request<pb::PublishCandidateRequest>,
+    ) -> Result<Response<pb::PublishCandidateResponse>, Status> {
+        Ok(Response::new(
+            candidates::publish(&self.ctx, request.into_inner()).await?,
+        ))
     }
 }

@@ -25,13 +25,17 @@ pub use cluster::NatsCluster;
 pub use nats::NatsServer;
 pub use pg::{PgDatabase, pg_admin_url};
 
-/// The workspace root: the nearest ancestor of this crate's manifest
-/// directory that holds `Cargo.lock` or a `Cargo.toml` with a `[workspace]`
-/// table.
+/// The workspace root: the nearest ancestor of the running test's manifest directory (cargo
+/// sets `CARGO_MANIFEST_DIR` when it runs a test), else of this crate's as it was compiled,
+/// that holds `Cargo.lock` or a `Cargo.toml` with a `[workspace]` table. The running test's
+/// comes first so that a build copied from another checkout reads this checkout's files.
 pub fn workspace_root() -> PathBuf {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
-        let start = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let running = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+        let start = running
+            .as_deref()
+            .unwrap_or(Path::new(env!("CARGO_MANIFEST_DIR")));
         find_workspace_root(start).unwrap_or_else(|| {
             panic!(
                 "no workspace root (Cargo.lock or [workspace] Cargo.toml) above {}",

@@ -18,6 +18,7 @@ mod narrative;
 #[cfg(test)]
 mod office_tests;
 mod render;
+mod table_two;
 #[cfg(test)]
 mod tests;
 mod xlsx;
@@ -39,6 +40,9 @@ pub use check::{FailedCheck, Severity, check};
 pub use docx::to_docx;
 pub use narrative::{Narrative, draft_section_one_applications, section_six_fees};
 pub use render::{to_html, to_markdown};
+pub use table_two::{
+    CatalogueDifference, CountedDocuments, catalogue_differences, table_two_with_catalogue,
+};
 pub use xlsx::to_xlsx;
 
 /// One figure of a table. `None` is a blank (a JSON `null` or a missing key) in a report handed

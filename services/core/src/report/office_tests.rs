@@ -27,7 +27,7 @@ const HTML_TABLES: [&str; 3] = ["t2", "t3", "t4"];
 
 fn read_fixture(name: &str) -> String {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(dir.join("../../../shared/fixtures/anju-2024").join(name)).unwrap()
+    std::fs::read_to_string(dir.join("../../examples/anju-2024").join(name)).unwrap()
 }
 
 /// The Anju 2024 report counted from the fixture's 168 cases, with table 二 as entered.

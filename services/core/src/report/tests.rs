@@ -7,7 +7,7 @@ use super::*;
 use crate::codes::{ApplicantType, OutcomeCode, ReviewKind, ReviewResult};
 use crate::records::parse_jsonl;
 
-const FIXTURES: &str = "../../../shared/fixtures/anju-2024";
+const FIXTURES: &str = "../../examples/anju-2024";
 const AGENCY: &str = "遂宁市安居区人民政府";
 
 fn fixture(name: &str) -> String {
@@ -20,7 +20,11 @@ fn fixture(name: &str) -> String {
 fn fixture_cases() -> Vec<ReportCase> {
     let parsed = parse_jsonl(&fixture("cases.jsonl"));
     assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
-    assert_eq!(parsed.records.len(), 168);
+    // One record per application: this year's new ones and those carried over.
+    let rows = &published()["applications"]["rows"];
+    let applications = rows["new"][TOTAL_COLUMN].as_u64().unwrap()
+        + rows["carried_over"][TOTAL_COLUMN].as_u64().unwrap();
+    assert_eq!(parsed.records.len() as u64, applications);
     parsed
         .records
         .iter()
@@ -454,12 +458,16 @@ fn blanks_are_failures() {
 }
 
 fn report_2023() -> AnnualReport {
-    // The fixture's December 2023 cases and a few more of 2023.
+    // The demo cases received in 2023 (the published 上年结转) and a few more of 2023.
     let mut cases: Vec<ReportCase> = fixture_cases()
         .into_iter()
         .filter(|c| c.received_on < d("2024-01-01"))
         .collect();
-    assert_eq!(cases.len(), 13);
+    let carried_over = &published()["applications"]["rows"]["carried_over"];
+    assert_eq!(
+        Some(cases.len() as u64),
+        carried_over[TOTAL_COLUMN].as_u64()
+    );
     for day in ["2023-03-01", "2023-06-15"] {
         cases.push(ReportCase {
             applicant_type: ApplicantType::OtherOrg,

@@ -642,6 +642,130 @@ impl MigrationTrait for CreateReplyCounts {
     }
 }
 
+#[derive(DeriveIden)]
+enum CatalogueDocuments {
+    Table,
+    Agency,
+    Number,
+    Kind,
+    Title,
+    IssuedOn,
+    PublishedOn,
+    ValidUntil,
+    RepealedOn,
+    RepealedBy,
+    Url,
+    Version,
+    UpdatedAt,
+}
+
+/// Publishing: the proactive-disclosure catalogue (主动公开目录), one row per document of an
+/// agency, its number (文号) unique per agency; `version` counts its corrections and repeal.
+pub struct CreateCatalogue;
+
+impl MigrationName for CreateCatalogue {
+    fn name(&self) -> &str {
+        "m0007_catalogue"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCatalogue {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use CatalogueDocuments as D;
+        m.create_table(
+            Table::create()
+                .table(D::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(D::Agency).string().not_null())
+                .col(ColumnDef::new(D::Number).string().not_null())
+                .col(ColumnDef::new(D::Kind).string().not_null())
+                .col(ColumnDef::new(D::Title).text().not_null())
+                .col(ColumnDef::new(D::IssuedOn).date().not_null())
+                .col(ColumnDef::new(D::PublishedOn).date().null())
+                .col(ColumnDef::new(D::ValidUntil).date().null())
+                .col(ColumnDef::new(D::RepealedOn).date().null())
+                .col(ColumnDef::new(D::RepealedBy).string().null())
+                .col(ColumnDef::new(D::Url).text().null())
+                .col(ColumnDef::new(D::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(D::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .primary_key(Index::create().col(D::Agency).col(D::Number))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("catalogue_documents_agency_kind")
+                .table(D::Table)
+                .col(D::Agency)
+                .col(D::Kind)
+                .col(D::IssuedOn)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CatalogueDocuments::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ReportCatalogue {
+    Table,
+    Agency,
+    Number,
+    Kind,
+    IssuedOn,
+    ValidUntil,
+    RepealedOn,
+    Version,
+}
+
+/// Reporting: its projection of the catalogues, the dates table 二 counts (制发, 废止,
+/// 现行有效), kept from the `catalogue.*` events; `version` is the document's, so an older
+/// event never overwrites a newer state.
+pub struct CreateReportCatalogue;
+
+impl MigrationName for CreateReportCatalogue {
+    fn name(&self) -> &str {
+        "m0007_report_catalogue"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReportCatalogue {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use ReportCatalogue as R;
+        m.create_table(
+            Table::create()
+                .table(R::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(R::Agency).string().not_null())
+                .col(ColumnDef::new(R::Number).string().not_null())
+                .col(ColumnDef::new(R::Kind).string().not_null())
+                .col(ColumnDef::new(R::IssuedOn).date().not_null())
+                .col(ColumnDef::new(R::ValidUntil).date().null())
+                .col(ColumnDef::new(R::RepealedOn).date().null())
+                .col(ColumnDef::new(R::Version).big_integer().not_null())
+                .primary_key(Index::create().col(R::Agency).col(R::Number))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ReportCatalogue::Table).to_owned())
+            .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -675,8 +799,14 @@ migrator!(
     ApprovalMigrator, [CreateMessaging, CreateCaseFiles]
 );
 migrator!(
-    /// Publishing's database: reply letters and document-number counters.
-    PublishingMigrator, [CreateMessaging, CreateCounters, CreateCaseFiles]
+    /// Publishing's database: reply letters, document-number counters, the catalogue.
+    PublishingMigrator,
+    [
+        CreateMessaging,
+        CreateCounters,
+        CreateCaseFiles,
+        CreateCatalogue
+    ]
 );
 migrator!(
     /// Reporting's database: projections (built in the reporting issue).
@@ -684,6 +814,7 @@ migrator!(
     [
         CreateMessaging,
         CreateReportProjections,
-        CreateReplyCounts
+        CreateReplyCounts,
+        CreateReportCatalogue
     ]
 );
