@@ -224,6 +224,126 @@ async fn table_two_from_the_catalogue(backend: Backend) {
         json!([]),
         "the whole report passes every check"
     );
+
+    // The decision counts from a 双公示 export (CSV, then .xlsx), the other figures kept.
+    let csv = write(
+        system.dir.path(),
+        "双公示.csv",
+        &format!(
+            "序号,决定类别,决定文书号,决定日期,决定机关\n\
+             1,行政许可,\"安审批许〔2024〕1号, 附件\",2024-01-05,{AGENCY}\n\
+             2,行政许可,安审批许〔2024〕2号,2024-02-05,{AGENCY}\n\
+             3,行政处罚,安综执罚〔2024〕1号,2024-03-05,{AGENCY}\n\
+             4,行政许可,安审批许〔2023〕9号,2023-12-29,{AGENCY}\n"
+        ),
+    );
+    let printed = applied(
+        &system,
+        &["report", "active-disclosure", csv.to_str().unwrap()],
+    );
+    assert!(
+        printed.contains("行政强制未包含（保持原录入）"),
+        "{printed}"
+    );
+    let table = &report(&system, 2024)["active_disclosure"];
+    assert_eq!(table["licensing_decisions"], 2);
+    assert_eq!(table["penalty_decisions"], 1);
+    assert_eq!(table["enforcement_decisions"], 20796, "kept");
+    assert_eq!(table["fees_10k_yuan"], "6532.96", "kept");
+    assert_eq!(table["normative_documents"], documents(0, 5, 8));
+    assert_eq!(
+        report(&system, 2023)["active_disclosure"]["licensing_decisions"],
+        1
+    );
+
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (col, name) in ["行政相对人名称", "处罚决定日期", "处罚机关"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, col as u16, *name).unwrap();
+    }
+    for row in 1..=3u32 {
+        sheet.write_string(row, 0, format!("某公司{row}")).unwrap();
+        sheet.write_string(row, 1, "2024-06-01").unwrap();
+        sheet.write_string(row, 2, AGENCY).unwrap();
+    }
+    let xlsx = system.dir.path().join("处罚.xlsx");
+    book.save(&xlsx).unwrap();
+    applied(
+        &system,
+        &["report", "active-disclosure", xlsx.to_str().unwrap()],
+    );
+    let table = &report(&system, 2024)["active_disclosure"];
+    assert_eq!(table["penalty_decisions"], 3);
+    assert_eq!(
+        table["licensing_decisions"], 2,
+        "a penalty export leaves licensing alone"
+    );
+
+    let bad = write(
+        system.dir.path(),
+        "bad.csv",
+        &format!("决定类别,决定日期,决定机关\n行政确认,2024-01-05,{AGENCY}\n"),
+    );
+    let out = system.ogi(&["report", "active-disclosure", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("第2行「决定类别」列"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        report(&system, 2024)["active_disclosure"]["penalty_decisions"],
+        3
+    );
+
+    // 2024 locked, then a repeal moved into 2025: 2024 stays as locked and shows the difference;
+    // 2025's documents in force no longer follow from 2024's as published (a warning).
+    applied(
+        &system,
+        &["report", "lock", "--agency", AGENCY, "--year", "2024"],
+    );
+    let corrected = write(
+        system.dir.path(),
+        "corrected.jsonl",
+        &json!({"agency": AGENCY, "kind": "normative_document", "number": "安府规〔2018〕1号",
+                "title": "遂宁市安居区城市道路占用挖掘管理办法", "issued_on": "2018-03-02",
+                "published_on": "2018-03-09", "repealed_on": "2025-01-15",
+                "repealed_by": "安府发〔2025〕1号"})
+        .to_string(),
+    );
+    let printed = applied(
+        &system,
+        &["catalogue", "import", corrected.to_str().unwrap()],
+    );
+    assert!(printed.contains("更正1件"), "{printed}");
+    let r2025 = wait_for_documents(&system, 2025, &documents(0, repealed + 2, in_force - 1));
+    let warning = r2025["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["rule"] == "documents_in_force")
+        .unwrap_or_else(|| panic!("no documents_in_force warning: {r2025}"));
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(warning["row"], "行政规范性文件");
+    let out = system.ogi(&["report", "--agency", AGENCY, "--year", "2024"]);
+    assert!(
+        stderr(&out).contains("表二「行政规范性文件」本年废止件数：已锁定5，现为4"),
+        "{}",
+        stderr(&out)
+    );
+    let locked: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        locked["active_disclosure"]["normative_documents"],
+        documents(0, 5, 8)
+    );
+
+    // A rebuild replays the catalogue events to the same figures.
+    let mut system = system;
+    system.restart_with("reporting", &["--rebuild"]).unwrap();
+    wait_for_documents(&system, 2025, &documents(0, repealed + 2, in_force - 1));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,6 +20,7 @@ macro_rules! print {
 mod calendar_cmd;
 mod case_cmd;
 mod catalogue_cmd;
+mod decisions_file;
 mod dev;
 mod disclosure_cmd;
 mod endpoints;

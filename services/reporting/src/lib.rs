@@ -535,8 +535,13 @@ impl server::ReportingService for Reporting {
     ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
         let req = request.into_inner();
         report_json_size("json", &req.json)?;
-        let entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
+        let mut entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
             .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+        if req.merge
+            && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
+        {
+            entry.figures = entry.figures.or(&known);
+        }
         if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
             let counted = CountedDocuments::count(&documents, entry.year);
             let refused = catalogue_differences(&entry.figures, &counted);

@@ -13,6 +13,7 @@
 //! - [`to_markdown`], [`to_html`]: the documents, laid out as the format prints them.
 
 mod check;
+pub mod decisions;
 mod docx;
 mod narrative;
 #[cfg(test)]
@@ -811,6 +812,23 @@ impl ActiveDisclosureEntry {
 }
 
 impl ActiveDisclosure {
+    /// These figures, with `other`'s where these are blank.
+    pub fn or(&self, other: &ActiveDisclosure) -> ActiveDisclosure {
+        let docs = |a: &DocumentCounts, b: &DocumentCounts| DocumentCounts {
+            issued: a.issued.or(b.issued),
+            repealed: a.repealed.or(b.repealed),
+            in_force: a.in_force.or(b.in_force),
+        };
+        ActiveDisclosure {
+            rules: docs(&self.rules, &other.rules),
+            normative_documents: docs(&self.normative_documents, &other.normative_documents),
+            licensing_decisions: self.licensing_decisions.or(other.licensing_decisions),
+            penalty_decisions: self.penalty_decisions.or(other.penalty_decisions),
+            enforcement_decisions: self.enforcement_decisions.or(other.enforcement_decisions),
+            fees_10k_yuan: self.fees_10k_yuan.or(other.fees_10k_yuan),
+        }
+    }
+
     fn add(&self, other: &ActiveDisclosure) -> ActiveDisclosure {
         let docs = |a: &DocumentCounts, b: &DocumentCounts| DocumentCounts {
             issued: add_cells(a.issued, b.issued),
