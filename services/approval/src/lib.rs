@@ -476,6 +476,7 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         build: F,
     ) -> Result<pb::CaseFile, ServiceError>
     where
@@ -488,7 +489,10 @@ impl Approval {
         let (actor, on, command_id) = convert::context(context)?;
         let txn = self.ctx.db.begin().await?;
         let loaded = casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, fingerprint)
+            .await?
+            .is_some()
+        {
             txn.rollback().await?;
             return Ok(case_view(
                 case_id,
@@ -523,7 +527,7 @@ impl Approval {
         ) {
             bus::append_outbox(&txn, &events::envelope(&ectx, d, file.case.version(), p)).await?;
         }
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, fingerprint, None).await?;
         txn.commit().await?;
         self.ctx.published();
         Ok(case_view(case_id, &file, &self.calendar, &self.ctx.config))
@@ -536,10 +540,11 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         make: impl FnOnce(NaiveDate) -> Command,
     ) -> Reply<pb::CaseFile> {
         let file = self
-            .command(context, case_id, |_, on, _| {
+            .command(context, case_id, fingerprint, |_, on, _| {
                 Ok((vec![make(on)], Default::default()))
             })
             .await?;
@@ -676,11 +681,11 @@ impl server::ApprovalService for Approval {
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("start_consultation", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("party", text::PARTY, &req.party)?;
-        self.single(&req.context, &req.case_id, |on| Command::Consult {
-            on,
-            kind,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Consult { on, kind }
         })
         .await
     }
@@ -690,9 +695,10 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordConsultationReplyRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_consultation_reply", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("opinion", text::OPINION, &req.opinion)?;
-        self.single(&req.context, &req.case_id, |on| {
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
             Command::ConsultationReplied { on, kind }
         })
         .await
@@ -700,6 +706,7 @@ impl server::ApprovalService for Approval {
 
     async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("extend", &req);
         convert::text("approved_by", text::PARTY, &req.approved_by)?;
         convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
@@ -715,7 +722,7 @@ impl server::ApprovalService for Approval {
         }
         let days = req.days;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, config| {
+            self.command(&req.context, &req.case_id, &fingerprint, |_, on, config| {
                 Ok((
                     vec![Command::Extend {
                         on,
@@ -731,6 +738,7 @@ impl server::ApprovalService for Approval {
 
     async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("notify_fee", &req);
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
                 let b = FeeBasis::PerApplication { nth_in_month: n }
@@ -765,7 +773,7 @@ impl server::ApprovalService for Approval {
             .into());
         }
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.fee_basis = Some(basis);
                 Ok((vec![Command::NotifyFee { on, amount }], Default::default()))
             })
@@ -778,8 +786,11 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        self.single(&req.context, &req.case_id, |on| Command::PayFee { on })
-            .await
+        let fingerprint = convert::fingerprint("record_fee_payment", &req);
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::PayFee { on }
+        })
+        .await
     }
 
     async fn draft_decision(
@@ -787,12 +798,13 @@ impl server::ApprovalService for Approval {
         request: Request<pb::DraftDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("draft_decision", &req);
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
         convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
         convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
         convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
                 Ok((
                     vec![Command::Draft {
@@ -813,10 +825,10 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("return_decision", &req);
         let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
-        self.single(&req.context, &req.case_id, |on| Command::Return {
-            on,
-            reason,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Return { on, reason }
         })
         .await
     }
@@ -826,17 +838,23 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ApproveDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("approve_decision", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, config| {
-                let levels_required = config.agency(&file.facts.agency).approval_levels;
-                Ok((
-                    vec![Command::Approve {
-                        on,
-                        levels_required,
-                    }],
-                    Default::default(),
-                ))
-            })
+            self.command(
+                &req.context,
+                &req.case_id,
+                &fingerprint,
+                |file, on, config| {
+                    let levels_required = config.agency(&file.facts.agency).approval_levels;
+                    Ok((
+                        vec![Command::Approve {
+                            on,
+                            levels_required,
+                        }],
+                        Default::default(),
+                    ))
+                },
+            )
             .await?,
         ))
     }
@@ -846,15 +864,18 @@ impl server::ApprovalService for Approval {
         request: Request<pb::RecordReviewRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_review", &req);
         let kind: ReviewKind = convert::code("kind", &req.kind)?;
         let result: ReviewResult = convert::code("result", &req.result)?;
         let filed_on = convert::date("filed_on", &req.filed_on)?;
         let concluded_on = convert::optional_date("concluded_on", &req.concluded_on)?;
-        self.single(&req.context, &req.case_id, |_| Command::RecordReview {
-            filed_on,
-            kind,
-            result,
-            concluded_on,
+        self.single(&req.context, &req.case_id, &fingerprint, |_| {
+            Command::RecordReview {
+                filed_on,
+                kind,
+                result,
+                concluded_on,
+            }
         })
         .await
     }

@@ -195,10 +195,16 @@ async fn run_online(
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
                 let ok = endpoints::healthy(addr, service).await;
-                all &= ok;
+                let stuck = ok && endpoints::has_dead_letters(addr).await;
+                all &= ok && !stuck;
                 println!(
                     "{name:<11} {addr:<24} {}",
-                    if ok { "正常" } else { "不可用" }
+                    match (ok, stuck) {
+                        (false, _) => "不可用",
+                        (true, true) =>
+                            "有无法发布的事件（死信），其后的事件照常发布；原因见该服务的 /readyz",
+                        (true, false) => "正常",
+                    }
                 );
             }
             if all {

@@ -160,6 +160,32 @@ fn check_fields(
     })
 }
 
+/// What of a submission differs from the application stored under its reference, in Chinese;
+/// `None` when it is the same application.
+fn differences(stored: &StoredApplication, submitted: &Checked) -> Option<String> {
+    let mut differs = Vec::new();
+    if stored.received_on != submitted.received_on {
+        differs.push("收到申请日期");
+    }
+    if stored.channel != submitted.channel {
+        differs.push("申请渠道");
+    }
+    let (a, b) = (&stored.applicant, &submitted.applicant);
+    if a.name != b.name || a.applicant_type != b.applicant_type {
+        differs.push("申请人");
+    }
+    if a.id_type != b.id_type || a.id_number != b.id_number {
+        differs.push("证件");
+    }
+    if a.phone != b.phone || a.email != b.email || a.address != b.address {
+        differs.push("联系方式");
+    }
+    if stored.request != submitted.request {
+        differs.push("申请内容");
+    }
+    (!differs.is_empty()).then(|| differs.join("、"))
+}
+
 /// The application as events and other services see it: the identity number masked.
 pub fn to_proto(case_id: &str, app: &StoredApplication, mask: bool) -> pb::Application {
     let a = &app.applicant;
@@ -244,7 +270,8 @@ impl server::IntakeService for Intake {
         request: Request<pb::SubmitApplicationRequest>,
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
         let req = request.into_inner();
-        let (actor, _on, _) = convert::context(&req.context)?;
+        let (actor, _on, command_id) = convert::context(&req.context)?;
+        let fingerprint = convert::fingerprint("submit_application", &req);
         let agency = convert::required_text("agency", text::AGENCY, &req.agency)?.to_string();
         convert::text("reference", text::REFERENCE, &req.reference)?;
         let checked = check_fields(
@@ -255,12 +282,44 @@ impl server::IntakeService for Intake {
             req.identity_check_warning_only,
         )?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
+        // The same key again: the application it created, unchanged (a different command
+        // under the key is refused by `command_seen`).
+        if let Some(created) = convert::command_seen(&txn, &command_id, &fingerprint).await? {
+            let existing = match created {
+                Some(case_id) => applications::Entity::find_by_id(case_id)
+                    .one(&txn)
+                    .await
+                    .map_err(ServiceError::from)?,
+                None => None,
+            };
+            txn.rollback().await.map_err(ServiceError::from)?;
+            let existing = existing.ok_or_else(|| {
+                ServiceError::AlreadyExists(format!(
+                    "幂等键「{command_id}」已用过，但找不到它登记的申请；请换用新的幂等键"
+                ))
+            })?;
+            let app = stored(&existing)?;
+            return Ok(Response::new(pb::SubmitApplicationResponse {
+                application: Some(to_proto(&existing.case_id, &app, false)),
+                created: false,
+                warnings: checked.warnings,
+            }));
+        }
         let reference = req.reference.trim().to_string();
         if !reference.is_empty()
             && let Some(existing) = self.find(&txn, &agency, &reference).await?
         {
             txn.rollback().await.map_err(ServiceError::from)?;
             let app = stored(&existing)?;
+            // The same application again is answered as it stands; another one under the
+            // same reference is refused, saying what differs.
+            if let Some(differs) = differences(&app, &checked) {
+                return Err(ServiceError::AlreadyExists(format!(
+                    "案件编号「{reference}」已用于{agency}的另一份申请（回执编号{}），{differs}与之不同；未作任何更改。修改已登记的申请请用更正（amend），新申请请用新的案件编号",
+                    app.receipt_number
+                ))
+                .into());
+            }
             return Ok(Response::new(pb::SubmitApplicationResponse {
                 application: Some(to_proto(&existing.case_id, &app, false)),
                 created: false,
@@ -306,6 +365,7 @@ impl server::IntakeService for Intake {
         bus::append_outbox(&txn, &received_event(&case_id, &app, &actor, 1))
             .await
             .map_err(ServiceError::from)?;
+        convert::command_applied(&txn, &command_id, &fingerprint, Some(&case_id)).await?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         tracing::info!(case_id = %case_id, agency = %app.agency, receipt = %app.receipt_number, "application received");

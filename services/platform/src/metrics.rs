@@ -186,6 +186,7 @@ pub struct Registry {
     grpc: RwLock<BTreeMap<String, Arc<GrpcMethod>>>,
     consumers: RwLock<BTreeMap<String, Arc<ConsumerMetrics>>>,
     outbox_published: AtomicU64,
+    outbox_dead_lettered: AtomicU64,
 }
 
 static GLOBAL: Registry = Registry::new();
@@ -201,6 +202,7 @@ impl Registry {
             grpc: RwLock::new(BTreeMap::new()),
             consumers: RwLock::new(BTreeMap::new()),
             outbox_published: AtomicU64::new(0),
+            outbox_dead_lettered: AtomicU64::new(0),
         }
     }
 
@@ -218,6 +220,12 @@ impl Registry {
     /// Count events the outbox relay published (acknowledged by JetStream and marked).
     pub fn outbox_published(&self, events: u64) {
         self.outbox_published.fetch_add(events, Ordering::Relaxed);
+    }
+
+    /// Count events the relay set aside as dead letters.
+    pub fn outbox_dead_lettered(&self, events: u64) {
+        self.outbox_dead_lettered
+            .fetch_add(events, Ordering::Relaxed);
     }
 
     /// Write every counter and histogram.
@@ -298,6 +306,18 @@ impl Registry {
             "ogi_outbox_published_total",
             &[],
             self.outbox_published.load(Ordering::Relaxed),
+        );
+        family(
+            out,
+            "ogi_outbox_dead_lettered_total",
+            "counter",
+            "outbox events that could not be published and were set aside as dead letters",
+        );
+        sample(
+            out,
+            "ogi_outbox_dead_lettered_total",
+            &[],
+            self.outbox_dead_lettered.load(Ordering::Relaxed),
         );
     }
 }

@@ -41,9 +41,13 @@ async fn replied<C: ConnectionTrait>(
     agency: &str,
     year: i32,
 ) -> Result<Vec<RepliedApplication>, ServiceError> {
+    // A reply served in the year answers an application received by its end.
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31)
+        .ok_or_else(|| ServiceError::invalid("year", format!("{year}不是有效年度")))?;
     let rows = case_files::Entity::find()
         .filter(case_files::Column::Agency.eq(agency))
         .filter(case_files::Column::Stage.eq("served"))
+        .filter(case_files::Column::ReceivedOn.lte(end))
         .all(db)
         .await?;
     let mut out = Vec::new();

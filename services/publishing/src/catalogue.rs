@@ -216,6 +216,7 @@ pub async fn repeal(
     req: pb::RepealDocumentRequest,
 ) -> Result<pb::RepealDocumentResponse, ServiceError> {
     let (actor, on, command_id) = convert::context(&req.context)?;
+    let fingerprint = convert::fingerprint("repeal_document", &req);
     let agency = convert::required_text("agency", text::AGENCY, &req.agency)?;
     let number = convert::required_text("number", text::DOCUMENT_NUMBER, &req.number)?;
     let repealed_by = Some(
@@ -228,7 +229,10 @@ pub async fn repeal(
     let (mut d, version) = find(&txn, agency, number).await?.ok_or_else(|| {
         ServiceError::NotFound(format!("{agency}的主动公开目录中没有文号「{number}」"))
     })?;
-    if convert::command_seen(&txn, &command_id).await? {
+    if convert::command_seen(&txn, &command_id, &fingerprint)
+        .await?
+        .is_some()
+    {
         return Ok(pb::RepealDocumentResponse {
             document: Some(to_message(&d)),
             changed: false,
@@ -275,7 +279,7 @@ pub async fn repeal(
         &d,
     )
     .await?;
-    convert::command_applied(&txn, &command_id).await?;
+    convert::command_applied(&txn, &command_id, &fingerprint, None).await?;
     txn.commit().await?;
     ctx.published();
     Ok(pb::RepealDocumentResponse {

@@ -200,6 +200,7 @@ impl server::PublishingService for Publishing {
     ) -> Result<Response<pb::ReplyLetter>, Status> {
         let req = request.into_inner();
         let (actor, on, command_id) = convert::context(&req.context)?;
+        let fingerprint = convert::fingerprint("serve_reply", &req);
         let method: Delivery = convert::code("method", &req.method)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
         let loaded = casefile::require::<LetterFile, _>(
@@ -209,7 +210,10 @@ impl server::PublishingService for Publishing {
         )
         .await?;
         let mut file = loaded.state;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, &fingerprint)
+            .await?
+            .is_some()
+        {
             return Ok(Response::new(view(&req.case_id, &file)));
         }
         if let Some((served_on, _)) = file.served {
@@ -262,7 +266,7 @@ impl server::PublishingService for Publishing {
         )
         .await
         .map_err(ServiceError::from)?;
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, &fingerprint, None).await?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         Ok(Response::new(view(&req.case_id, &file)))

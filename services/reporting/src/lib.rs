@@ -537,11 +537,6 @@ impl server::ReportingService for Reporting {
         report_json_size("json", &req.json)?;
         let mut entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
             .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
-        if req.merge
-            && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
-        {
-            entry.figures = entry.figures.or(&known);
-        }
         if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
             let counted = CountedDocuments::count(&documents, entry.year);
             let refused = catalogue_differences(&entry.figures, &counted);
@@ -565,6 +560,13 @@ impl server::ReportingService for Reporting {
                 )
                 .into());
             }
+        }
+        // Checked above as given: figures kept from an earlier entry that differ from the
+        // catalogue now are reported as differences with the report, not refused here.
+        if req.merge
+            && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
+        {
+            entry.figures = entry.figures.or(&known);
         }
         // Stored as read, so that nothing but the known figures is kept.
         let body =

@@ -346,13 +346,17 @@ impl Validation {
         &self,
         ctx: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         step: Step,
     ) -> Result<pb::Findings, ServiceError> {
         let (actor, on, command_id) = convert::context(ctx)?;
         let policy = &self.ctx.config.deadlines;
         let txn = self.ctx.db.begin().await?;
         let loaded = casefile::require::<ValidationFile, _>(&txn, case_id, "审核服务").await?;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, fingerprint)
+            .await?
+            .is_some()
+        {
             txn.rollback().await?;
             return Ok(findings(case_id, &loaded.state, &self.calendar, policy));
         }
@@ -473,7 +477,7 @@ impl Validation {
         for e in &out {
             bus::append_outbox(&txn, e).await?;
         }
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, fingerprint, None).await?;
         txn.commit().await?;
         self.ctx.published();
         Ok(findings(case_id, &file, &self.calendar, policy))
@@ -519,8 +523,9 @@ impl server::ValidationService for Validation {
         request: Request<pb::AcceptApplicationRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("accept_application", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, Step::Accept)
+            self.command(&req.context, &req.case_id, &fingerprint, Step::Accept)
                 .await?,
         ))
     }
@@ -530,6 +535,7 @@ impl server::ValidationService for Validation {
         request: Request<pb::RequestCorrectionRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("request_correction", &req);
         let due_on = convert::optional_date("due_on", &req.due_on)?;
         if req.items.len() > limits::MAX_CORRECTION_ITEMS {
             return Err(ServiceError::invalid(
@@ -549,6 +555,7 @@ impl server::ValidationService for Validation {
             self.command(
                 &req.context,
                 &req.case_id,
+                &fingerprint,
                 Step::RequestCorrection {
                     items: req.items,
                     due_on,
@@ -563,8 +570,9 @@ impl server::ValidationService for Validation {
         request: Request<pb::RecordCorrectionRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_correction", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, Step::Correct)
+            self.command(&req.context, &req.case_id, &fingerprint, Step::Correct)
                 .await?,
         ))
     }
@@ -574,8 +582,9 @@ impl server::ValidationService for Validation {
         request: Request<pb::RecordAbandonmentRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_abandonment", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, Step::Abandon)
+            self.command(&req.context, &req.case_id, &fingerprint, Step::Abandon)
                 .await?,
         ))
     }

@@ -15,6 +15,9 @@ pub mod outbox {
         pub payload: Vec<u8>,
         pub created_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// Why the event could not be published (a dead letter, 死信), when it could not: the
+        /// relay sets it aside and goes on with the next event.
+        pub dead_letter: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -35,6 +38,9 @@ pub mod inbox {
         #[sea_orm(primary_key, auto_increment = false)]
         pub event_id: String,
         pub processed_at: DateTimeUtc,
+        /// For a command's idempotency key: the fingerprint of the command it was given with,
+        /// so that the key reused with another command is refused.
+        pub fingerprint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

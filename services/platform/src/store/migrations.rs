@@ -13,6 +13,7 @@ enum Outbox {
     Payload,
     CreatedAt,
     PublishedAt,
+    DeadLetter,
 }
 
 #[derive(DeriveIden)]
@@ -21,6 +22,7 @@ enum Inbox {
     Consumer,
     EventId,
     ProcessedAt,
+    Fingerprint,
 }
 
 #[derive(DeriveIden)]
@@ -766,6 +768,55 @@ impl MigrationTrait for CreateReportCatalogue {
     }
 }
 
+/// Every service database: the outbox's dead letters (an event that cannot be published is set
+/// aside with its reason, so the events after it flow) and the fingerprint of the command an
+/// idempotency key was given with (the key reused with another command is refused).
+pub struct DeadLettersAndCommandFingerprints;
+
+impl MigrationName for DeadLettersAndCommandFingerprints {
+    fn name(&self) -> &str {
+        "m0007_dead_letters_and_command_fingerprints"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeadLettersAndCommandFingerprints {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        m.alter_table(
+            Table::alter()
+                .table(Outbox::Table)
+                .add_column(ColumnDef::new(Outbox::DeadLetter).text().null())
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Inbox::Table)
+                .add_column(ColumnDef::new(Inbox::Fingerprint).string().null())
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Inbox::Table)
+                .drop_column(Inbox::Fingerprint)
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Outbox::Table)
+                .drop_column(Outbox::DeadLetter)
+                .to_owned(),
+        )
+        .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -787,16 +838,28 @@ migrator!(
         CreateMessaging,
         CreateCounters,
         CreateApplications,
-        ReceiptNumberPerAgency
+        ReceiptNumberPerAgency,
+        DeadLettersAndCommandFingerprints
     ]
 );
 migrator!(
     /// Validation's database: findings and correction state per case.
-    ValidationMigrator, [CreateMessaging, CreateCaseFiles, CreateApplicantIndex]
+    ValidationMigrator,
+    [
+        CreateMessaging,
+        CreateCaseFiles,
+        CreateApplicantIndex,
+        DeadLettersAndCommandFingerprints
+    ]
 );
 migrator!(
     /// Approval's database: the case file while it is handled.
-    ApprovalMigrator, [CreateMessaging, CreateCaseFiles]
+    ApprovalMigrator,
+    [
+        CreateMessaging,
+        CreateCaseFiles,
+        DeadLettersAndCommandFingerprints
+    ]
 );
 migrator!(
     /// Publishing's database: reply letters, document-number counters, the catalogue.
@@ -805,7 +868,8 @@ migrator!(
         CreateMessaging,
         CreateCounters,
         CreateCaseFiles,
-        CreateCatalogue
+        CreateCatalogue,
+        DeadLettersAndCommandFingerprints
     ]
 );
 migrator!(
@@ -815,6 +879,7 @@ migrator!(
         CreateMessaging,
         CreateReportProjections,
         CreateReplyCounts,
-        CreateReportCatalogue
+        CreateReportCatalogue,
+        DeadLettersAndCommandFingerprints
     ]
 );
