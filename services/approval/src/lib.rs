@@ -42,14 +42,7 @@ pub struct ApprovalFile {
 }
 
 fn stage_code(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Received => "received",
-        Stage::AwaitingCorrection => "awaiting_correction",
-        Stage::InProgress => "in_progress",
-        Stage::Drafted => "drafted",
-        Stage::Approved => "approved",
-        Stage::Closed => "closed",
-    }
+    stage.code()
 }
 
 pub struct Approval {
@@ -617,6 +610,93 @@ impl server::ApprovalService for Approval {
         out.due_soon.sort_by_key(|d| d.working_days_left);
         out.overdue.sort_by_key(|d| d.working_days_left);
         Ok(Response::new(out))
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let req = request.into_inner();
+        let stage = (!req.stage.is_empty())
+            .then(|| {
+                Stage::ALL
+                    .iter()
+                    .find(|s| s.code() == req.stage)
+                    .copied()
+                    .ok_or_else(|| {
+                        ServiceError::invalid("stage", format!("未知的阶段代码「{}」", req.stage))
+                    })
+            })
+            .transpose()?;
+        let outcome: Option<OutcomeCode> = (!req.outcome_code.is_empty())
+            .then(|| convert::code("outcome_code", &req.outcome_code))
+            .transpose()?;
+        let due_before = convert::optional_date("due_before", &req.due_before)?;
+        let overdue_on = convert::optional_date("overdue_on", &req.overdue_on)?;
+        let mut query = case_files::Entity::find();
+        if !req.agency.is_empty() {
+            convert::text("agency", text::AGENCY, &req.agency)?;
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        }
+        if let Some(stage) = stage {
+            query = query.filter(case_files::Column::Stage.eq(stage.code()));
+        }
+        if due_before.is_some() || overdue_on.is_some() {
+            query = query.filter(case_files::Column::Stage.ne(Stage::Closed.code()));
+        }
+        let mut rows = Vec::new();
+        if req.case_ids.is_empty() {
+            rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        } else {
+            for ids in req.case_ids.chunks(500) {
+                rows.extend(
+                    query
+                        .clone()
+                        .filter(case_files::Column::CaseId.is_in(ids.iter().cloned()))
+                        .all(&self.ctx.db)
+                        .await
+                        .map_err(ServiceError::from)?,
+                );
+            }
+        }
+        let mut cases = Vec::new();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            let view = case_view(&row.case_id, &file, &self.calendar, &self.ctx.config);
+            if outcome.is_some_and(|o| view.outcome_code != o.code()) {
+                continue;
+            }
+            // Recomputed on the current calendar, as `list_due` does.
+            let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
+            if let Some(day) = due_before
+                && dl.due_on.is_none_or(|due| due > day)
+            {
+                continue;
+            }
+            if let Some(day) = overdue_on
+                && dl
+                    .working_days_left(&self.calendar, day)
+                    .is_none_or(|left| left >= 0)
+            {
+                continue;
+            }
+            let deadline = view.deadline.unwrap_or_default();
+            cases.push(pb::CaseSummary {
+                case_id: view.case_id,
+                agency: view.agency,
+                stage: view.stage,
+                received_on: view.received_on,
+                due_on: deadline.due_on,
+                provisional: deadline.provisional,
+                outcome_code: view.outcome_code,
+                replied_on: view.replied_on,
+                overdue: view.overdue,
+            });
+        }
+        cases.sort_by(|a, b| (&a.received_on, &a.case_id).cmp(&(&b.received_on, &b.case_id)));
+        Ok(Response::new(pb::ListCasesResponse { cases }))
     }
 
     async fn get_calendar(

@@ -19,6 +19,7 @@ macro_rules! print {
 
 mod calendar_cmd;
 mod case_cmd;
+mod cases_cmd;
 mod catalogue_cmd;
 mod decisions_file;
 mod dev;
@@ -92,6 +93,11 @@ enum Command {
     Export {
         #[arg(long)]
         agency: Option<String>,
+    },
+    /// 查找案件：list 按条件列出，search 按编号、申请人或申请内容查找
+    Cases {
+        #[command(subcommand)]
+        command: cases_cmd::CasesCommand,
     },
     /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
     Report(report_cmd::ReportArgs),
@@ -250,6 +256,11 @@ async fn run_online(
         Command::Report(args) => {
             let clients = endpoints::Clients::new(endpoints)?;
             report_cmd::run(&clients, args).await
+        }
+        Command::Cases { command } => {
+            let clients = endpoints::Clients::new(endpoints)?;
+            cases_cmd::run(&clients, command).await?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue { command } => {
             let clients = endpoints::Clients::new(endpoints)?;

@@ -17,6 +17,7 @@ use ogi_platform::events::{self, EventContext, Producer};
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::{ServiceSchema, entities::applications, repo};
 use ogi_proto::v1::{self as pb, event_envelope::Payload, intake_service_server as server};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -219,6 +220,32 @@ pub fn to_proto(case_id: &str, app: &StoredApplication, mask: bool) -> pb::Appli
             delivery: app.request.delivery.code().into(),
         }),
     }
+}
+
+/// `text` for a LIKE pattern with `\\` as the escape character: `%`, `_` and `\\` match
+/// themselves.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a search finds the application: by its reference, receipt number, applicant name
+/// or request — never by an identity number, telephone, address or e-mail.
+fn matches_query(app: &StoredApplication, query: &str) -> bool {
+    [
+        app.reference.as_str(),
+        app.receipt_number.as_str(),
+        app.applicant.name.as_str(),
+        app.request.description.as_str(),
+    ]
+    .iter()
+    .any(|field| field.contains(query))
 }
 
 fn stored(model: &applications::Model) -> Result<StoredApplication, ServiceError> {
@@ -486,12 +513,14 @@ impl server::IntakeService for Intake {
             query = query.filter(applications::Column::ReceivedOn.lte(to));
         }
         if !req.query.is_empty() {
-            let q = req.query.clone();
+            // `%` and `_` in the query are themselves; the stored record is narrowed in the
+            // database and matched exactly on its searchable fields below.
+            let like = || LikeExpr::new(format!("%{}%", like_escaped(&req.query))).escape('\\');
             query = query.filter(
                 Condition::any()
-                    .add(applications::Column::Reference.contains(q.clone()))
-                    .add(applications::Column::ReceiptNumber.contains(q.clone()))
-                    .add(applications::Column::Record.contains(q)),
+                    .add(applications::Column::Reference.like(like()))
+                    .add(applications::Column::ReceiptNumber.like(like()))
+                    .add(applications::Column::Record.like(like())),
             );
         }
         if !req.page_token.is_empty() {
@@ -504,10 +533,13 @@ impl server::IntakeService for Intake {
             .map_err(ServiceError::from)?;
         let more = rows.len() as u64 > page_size;
         let rows = &rows[..rows.len().min(page_size as usize)];
-        let applications = rows
-            .iter()
-            .map(|m| stored(m).map(|a| to_proto(&m.case_id, &a, false)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut applications = Vec::new();
+        for m in rows {
+            let app = stored(m)?;
+            if req.query.is_empty() || matches_query(&app, &req.query) {
+                applications.push(to_proto(&m.case_id, &app, false));
+            }
+        }
         Ok(Response::new(pb::ListApplicationsResponse {
             next_page_token: if more {
                 rows.last().map(|m| m.case_id.clone()).unwrap_or_default()

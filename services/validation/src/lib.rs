@@ -53,13 +53,14 @@ pub struct Suggestion {
 
 impl ValidationFile {
     fn state(&self) -> &'static str {
+        use ogi_core::codes::ReviewState;
         if self.abandoned {
-            return "abandoned";
+            return ReviewState::Abandoned.code();
         }
         match self.case.stage() {
-            Stage::Received => "received",
-            Stage::AwaitingCorrection => "awaiting_correction",
-            _ => "accepted",
+            Stage::Received => ReviewState::Received.code(),
+            Stage::AwaitingCorrection => ReviewState::AwaitingCorrection.code(),
+            _ => ReviewState::Accepted.code(),
         }
     }
 }
