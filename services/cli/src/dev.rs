@@ -98,19 +98,20 @@ pub async fn run(
         SERVICES.len(),
         options.admin_ports.len()
     );
-    let storage_of = |data_dir: &std::path::Path| -> anyhow::Result<Storage> {
-        Ok(match &options.postgres {
-            Some(url) => Storage::Postgres(Postgres::new(url, &options.database_prefix)?),
-            None => Storage::sqlite(data_dir),
-        })
-    };
     // Options are checked before anything is created.
-    storage_of(&options.data_dir)?;
+    let postgres = options
+        .postgres
+        .as_deref()
+        .map(|url| Postgres::new(url, &options.database_prefix))
+        .transpose()?;
     let data_dir = &options.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
-    let storage = storage_of(&data_dir)?;
+    let storage = match postgres {
+        Some(pg) => Storage::Postgres(pg),
+        None => Storage::sqlite(&data_dir),
+    };
     let mut children: Vec<(&str, Child)> = Vec::new();
 
     let nats_url = match &options.nats_url {
@@ -175,6 +176,15 @@ pub async fn run(
     let start = tokio::time::Instant::now();
     for (name, service, addr) in endpoints.all() {
         while !endpoints::healthy(addr, service).await {
+            if let Some((exited, status)) = exited(&mut children) {
+                let log = data_dir.join(format!("{exited}.log"));
+                let last = std::fs::read_to_string(&log).unwrap_or_default();
+                let last = last.lines().last().unwrap_or_default().to_string();
+                anyhow::bail!(
+                    "{exited} 启动失败（{status}），见 {}：{last}",
+                    log.display()
+                );
+            }
             anyhow::ensure!(
                 start.elapsed() < Duration::from_secs(60),
                 "{name} 服务在60秒内未就绪，见 {}",
@@ -258,12 +268,20 @@ async fn tokio_util_like_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A child that has exited, if any.
+fn exited(children: &mut [(&'static str, Child)]) -> Option<(&'static str, String)> {
+    children
+        .iter_mut()
+        .find_map(|(name, child)| match child.try_wait() {
+            Ok(Some(status)) => Some((*name, status.to_string())),
+            _ => None,
+        })
+}
+
 async fn first_exit(children: &mut [(&'static str, Child)]) -> (&'static str, String) {
     loop {
-        for (name, child) in children.iter_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                return (name, status.to_string());
-            }
+        if let Some(exit) = exited(children) {
+            return exit;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
