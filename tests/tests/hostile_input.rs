@@ -307,7 +307,7 @@ async fn hostile_input_is_refused_by_field_and_nothing_is_stored() {
         ),
     ] {
         let status = reporting
-            .set_active_disclosure(pb::SetActiveDisclosureRequest { json })
+            .set_active_disclosure(pb::SetActiveDisclosureRequest { json, merge: false })
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::InvalidArgument);

@@ -47,14 +47,7 @@ pub struct ApprovalFile {
 }
 
 fn stage_code(stage: Stage) -> &'static str {
-    match stage {
-        Stage::Received => "received",
-        Stage::AwaitingCorrection => "awaiting_correction",
-        Stage::InProgress => "in_progress",
-        Stage::Drafted => "drafted",
-        Stage::Approved => "approved",
-        Stage::Closed => "closed",
-    }
+    stage.code()
 }
 
 pub struct Approval {
@@ -424,7 +417,7 @@ impl EventHandler for OnPipelineEvent {
                 .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 Ok(())
             }
-            _ => Err(HandlerError::Reject("unexpected event".into())),
+            _ => Err(HandlerError::Ignore("unexpected event".into())),
         }
     }
 }
@@ -483,6 +476,7 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         build: F,
     ) -> Result<pb::CaseFile, ServiceError>
     where
@@ -495,7 +489,10 @@ impl Approval {
         let (actor, on, command_id) = convert::context(context)?;
         let txn = self.ctx.db.begin().await?;
         let loaded = casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, fingerprint)
+            .await?
+            .is_some()
+        {
             txn.rollback().await?;
             return Ok(case_view(
                 case_id,
@@ -530,7 +527,7 @@ impl Approval {
         ) {
             bus::append_outbox(&txn, &events::envelope(&ectx, d, file.case.version(), p)).await?;
         }
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, fingerprint, None).await?;
         txn.commit().await?;
         self.ctx.published();
         Ok(case_view(case_id, &file, &self.calendar, &self.ctx.config))
@@ -543,10 +540,11 @@ impl Approval {
         &self,
         context: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         make: impl FnOnce(NaiveDate) -> Command,
     ) -> Reply<pb::CaseFile> {
         let file = self
-            .command(context, case_id, |_, on, _| {
+            .command(context, case_id, fingerprint, |_, on, _| {
                 Ok((vec![make(on)], Default::default()))
             })
             .await?;
@@ -778,6 +776,31 @@ impl server::ApprovalService for Approval {
         self.do_list_due(request).await
     }
 
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        if !agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut listed = self.do_list_cases(request).await?;
+        // Only the cases in the caller's scope.
+        listed
+            .get_mut()
+            .cases
+            .retain(|c| caller.principal.reaches(&c.agency));
+        Ok(listed)
+    }
+
     async fn get_calendar(
         &self,
         request: Request<pb::GetCalendarRequest>,
@@ -855,6 +878,93 @@ impl Approval {
         Ok(Response::new(out))
     }
 
+    async fn do_list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let req = request.into_inner();
+        let stage = (!req.stage.is_empty())
+            .then(|| {
+                Stage::ALL
+                    .iter()
+                    .find(|s| s.code() == req.stage)
+                    .copied()
+                    .ok_or_else(|| {
+                        ServiceError::invalid("stage", format!("未知的阶段代码「{}」", req.stage))
+                    })
+            })
+            .transpose()?;
+        let outcome: Option<OutcomeCode> = (!req.outcome_code.is_empty())
+            .then(|| convert::code("outcome_code", &req.outcome_code))
+            .transpose()?;
+        let due_before = convert::optional_date("due_before", &req.due_before)?;
+        let overdue_on = convert::optional_date("overdue_on", &req.overdue_on)?;
+        let mut query = case_files::Entity::find();
+        if !req.agency.is_empty() {
+            convert::text("agency", text::AGENCY, &req.agency)?;
+            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        }
+        if let Some(stage) = stage {
+            query = query.filter(case_files::Column::Stage.eq(stage.code()));
+        }
+        if due_before.is_some() || overdue_on.is_some() {
+            query = query.filter(case_files::Column::Stage.ne(Stage::Closed.code()));
+        }
+        let mut rows = Vec::new();
+        if req.case_ids.is_empty() {
+            rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
+        } else {
+            for ids in req.case_ids.chunks(500) {
+                rows.extend(
+                    query
+                        .clone()
+                        .filter(case_files::Column::CaseId.is_in(ids.iter().cloned()))
+                        .all(&self.ctx.db)
+                        .await
+                        .map_err(ServiceError::from)?,
+                );
+            }
+        }
+        let mut cases = Vec::new();
+        for row in rows {
+            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+                continue;
+            };
+            let view = case_view(&row.case_id, &file, &self.calendar, &self.ctx.config);
+            if outcome.is_some_and(|o| view.outcome_code != o.code()) {
+                continue;
+            }
+            // Recomputed on the current calendar, as `list_due` does.
+            let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
+            if let Some(day) = due_before
+                && dl.due_on.is_none_or(|due| due > day)
+            {
+                continue;
+            }
+            if let Some(day) = overdue_on
+                && dl
+                    .working_days_left(&self.calendar, day)
+                    .is_none_or(|left| left >= 0)
+            {
+                continue;
+            }
+            let deadline = view.deadline.unwrap_or_default();
+            cases.push(pb::CaseSummary {
+                case_id: view.case_id,
+                agency: view.agency,
+                stage: view.stage,
+                received_on: view.received_on,
+                due_on: deadline.due_on,
+                provisional: deadline.provisional,
+                outcome_code: view.outcome_code,
+                replied_on: view.replied_on,
+                overdue: view.overdue,
+            });
+        }
+        cases.sort_by(|a, b| (&a.received_on, &a.case_id).cmp(&(&b.received_on, &b.case_id)));
+        Ok(Response::new(pb::ListCasesResponse { cases }))
+    }
+
     async fn do_get_calendar(
         &self,
         _request: Request<pb::GetCalendarRequest>,
@@ -917,11 +1027,11 @@ impl Approval {
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("start_consultation", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("party", text::PARTY, &req.party)?;
-        self.single(&req.context, &req.case_id, |on| Command::Consult {
-            on,
-            kind,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Consult { on, kind }
         })
         .await
     }
@@ -931,9 +1041,10 @@ impl Approval {
         request: Request<pb::RecordConsultationReplyRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_consultation_reply", &req);
         let kind = consultation_kind(&req.kind)?;
         convert::text("opinion", text::OPINION, &req.opinion)?;
-        self.single(&req.context, &req.case_id, |on| {
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
             Command::ConsultationReplied { on, kind }
         })
         .await
@@ -941,6 +1052,7 @@ impl Approval {
 
     async fn do_extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("extend", &req);
         convert::text("approved_by", text::PARTY, &req.approved_by)?;
         convert::text("reason", text::REASON, &req.reason)?;
         let imported = req
@@ -956,7 +1068,7 @@ impl Approval {
         }
         let days = req.days;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |_, on, config| {
+            self.command(&req.context, &req.case_id, &fingerprint, |_, on, config| {
                 Ok((
                     vec![Command::Extend {
                         on,
@@ -972,6 +1084,7 @@ impl Approval {
 
     async fn do_notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("notify_fee", &req);
         let (amount, basis) = match req.basis {
             Some(pb::notify_fee_request::Basis::NthInMonth(n)) => {
                 let b = FeeBasis::PerApplication { nth_in_month: n }
@@ -1006,7 +1119,7 @@ impl Approval {
             .into());
         }
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.fee_basis = Some(basis);
                 Ok((vec![Command::NotifyFee { on, amount }], Default::default()))
             })
@@ -1019,8 +1132,11 @@ impl Approval {
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
-        self.single(&req.context, &req.case_id, |on| Command::PayFee { on })
-            .await
+        let fingerprint = convert::fingerprint("record_fee_payment", &req);
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::PayFee { on }
+        })
+        .await
     }
 
     async fn do_draft_decision(
@@ -1028,6 +1144,7 @@ impl Approval {
         request: Request<pb::DraftDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("draft_decision", &req);
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
         let drafter = req
             .context
@@ -1038,7 +1155,7 @@ impl Approval {
         convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
         convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, _| {
+            self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
                 file.drafted_by = drafter;
                 Ok((
@@ -1060,10 +1177,10 @@ impl Approval {
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("return_decision", &req);
         let reason = convert::text("reason", text::REASON, &req.reason)?.to_string();
-        self.single(&req.context, &req.case_id, |on| Command::Return {
-            on,
-            reason,
+        self.single(&req.context, &req.case_id, &fingerprint, |on| {
+            Command::Return { on, reason }
         })
         .await
     }
@@ -1073,17 +1190,23 @@ impl Approval {
         request: Request<pb::ApproveDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("approve_decision", &req);
         Ok(Response::new(
-            self.command(&req.context, &req.case_id, |file, on, config| {
-                let levels_required = config.agency(&file.facts.agency).approval_levels;
-                Ok((
-                    vec![Command::Approve {
-                        on,
-                        levels_required,
-                    }],
-                    Default::default(),
-                ))
-            })
+            self.command(
+                &req.context,
+                &req.case_id,
+                &fingerprint,
+                |file, on, config| {
+                    let levels_required = config.agency(&file.facts.agency).approval_levels;
+                    Ok((
+                        vec![Command::Approve {
+                            on,
+                            levels_required,
+                        }],
+                        Default::default(),
+                    ))
+                },
+            )
             .await?,
         ))
     }
@@ -1093,15 +1216,18 @@ impl Approval {
         request: Request<pb::RecordReviewRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
+        let fingerprint = convert::fingerprint("record_review", &req);
         let kind: ReviewKind = convert::code("kind", &req.kind)?;
         let result: ReviewResult = convert::code("result", &req.result)?;
         let filed_on = convert::date("filed_on", &req.filed_on)?;
         let concluded_on = convert::optional_date("concluded_on", &req.concluded_on)?;
-        self.single(&req.context, &req.case_id, |_| Command::RecordReview {
-            filed_on,
-            kind,
-            result,
-            concluded_on,
+        self.single(&req.context, &req.case_id, &fingerprint, |_| {
+            Command::RecordReview {
+                filed_on,
+                kind,
+                result,
+                concluded_on,
+            }
         })
         .await
     }

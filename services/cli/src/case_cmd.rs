@@ -2,6 +2,7 @@
 
 use chrono::NaiveDate;
 use clap::{Args, Subcommand};
+use ogi_core::codes::{CodeList, label};
 use ogi_core::limits::escape_for_terminal;
 use ogi_platform::error::describe_status;
 use ogi_proto::v1 as pb;
@@ -72,7 +73,13 @@ pub enum CaseCommand {
         actor: String,
     },
     /// 查看案件：申请、审核意见、答复期限及其计算说明、办理经过、答复书
-    Show { case_id: String },
+    Show {
+        /// 案件ID、本机关编号或回执编号
+        case: String,
+        /// 行政机关（本机关编号在几个机关重复时用以区分）
+        #[arg(long)]
+        agency: Option<String>,
+    },
     /// 受理（申请完整）
     Accept {
         case_id: String,
@@ -277,7 +284,7 @@ fn print_case(file: &pb::CaseFile) {
     println!(
         "案件 {}  阶段：{}",
         shown(&file.case_id),
-        shown(stage_label(&file.stage))
+        shown(label(CodeList::Stage, &file.stage))
     );
     if let Some(d) = &file.deadline {
         if !d.due_on.is_empty() {
@@ -298,7 +305,7 @@ fn print_case(file: &pb::CaseFile) {
     if !file.outcome_code.is_empty() {
         println!(
             "办理结果：{}，答复日期 {}{}",
-            file.outcome_code,
+            shown(label(CodeList::Outcome, &file.outcome_code)),
             file.replied_on,
             if file.overdue {
                 "（逾期答复）"
@@ -309,20 +316,12 @@ fn print_case(file: &pb::CaseFile) {
     }
 }
 
-fn stage_label(stage: &str) -> &str {
-    match stage {
-        "received" => "登记",
-        "awaiting_correction" => "待补正",
-        "in_progress" => "办理中",
-        "drafted" => "待审批",
-        "approved" => "已审批待送达",
-        "closed" => "已办结",
-        other => other,
-    }
-}
-
 fn print_findings(f: &pb::Findings) {
-    println!("案件 {}  审核状态：{}", shown(&f.case_id), shown(&f.state));
+    println!(
+        "案件 {}  审核状态：{}",
+        shown(&f.case_id),
+        shown(label(CodeList::ReviewState, &f.state))
+    );
     println!("补正通知最迟发出日：{}", f.correction_notice_due_on);
     for p in &f.completeness_problems {
         println!("  缺项：{}", shown(p));
@@ -403,29 +402,29 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 shown(&app.reference)
             );
         }
-        CaseCommand::Show { case_id } => {
-            let app = c
-                .intake
-                .get_application(pb::GetApplicationRequest {
-                    case_id: case_id.clone(),
-                    ..Default::default()
-                })
-                .await
-                .map_err(fail)?
-                .into_inner();
+        CaseCommand::Show { case, agency } => {
+            let app = crate::cases_cmd::find_case(&mut c, &case, agency.as_deref()).await?;
+            let case_id = app.case_id.clone();
             let a = app.applicant.clone().unwrap_or_default();
+            let request = app.request.clone().unwrap_or_default();
             println!(
-                "{} {}  收到申请：{}（{}）",
+                "{} 回执编号 {}  本机关编号 {}  收到申请：{}（{}）",
                 shown(&app.agency),
                 shown(&app.receipt_number),
+                shown(&app.reference),
                 shown(&app.received_on),
-                shown(&app.channel)
+                shown(label(CodeList::Channel, &app.channel))
             );
             println!(
                 "申请人：{}（{}）  申请内容：{}",
                 shown(&a.name),
-                shown(&a.r#type),
-                shown(&app.request.clone().unwrap_or_default().description)
+                shown(label(CodeList::ApplicantType, &a.r#type)),
+                shown(&request.description)
+            );
+            println!(
+                "获取形式：{}  获取方式：{}",
+                shown(label(CodeList::RequestForm, &request.form)),
+                shown(label(CodeList::Delivery, &request.delivery))
             );
             if let Ok(f) = c
                 .validation
@@ -672,10 +671,11 @@ async fn run_once(clients: &Clients, command: &CaseCommand) -> anyhow::Result<()
                 .map_err(fail)?
                 .into_inner();
             println!(
-                "已送达：{} {}（{}）\n{}",
+                "已送达：{} {}（{}，{}）\n{}",
                 shown(&letter.title),
                 shown(&letter.document_number),
                 shown(&letter.served_on),
+                shown(label(CodeList::Delivery, &letter.method)),
                 shown_text(&letter.text)
             );
         }

@@ -39,7 +39,7 @@ pub struct DevArgs {
     /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为账户、登记、审核、办理审批、答复送达、年度报告服务
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ADMIN_PORTS)]
     pub admin_ports: Vec<u16>,
-    /// 数据为新建时导入的案件记录文件
+    /// 数据为新建时导入的案件记录文件（同一目录下有 catalogue.jsonl 时一并导入主动公开目录）
     #[arg(long)]
     pub load_fixture_if_new: Option<PathBuf>,
 }
@@ -98,19 +98,20 @@ pub async fn run(
         SERVICES.len(),
         options.admin_ports.len()
     );
-    let storage_of = |data_dir: &std::path::Path| -> anyhow::Result<Storage> {
-        Ok(match &options.postgres {
-            Some(url) => Storage::Postgres(Postgres::new(url, &options.database_prefix)?),
-            None => Storage::sqlite(data_dir),
-        })
-    };
     // Options are checked before anything is created.
-    storage_of(&options.data_dir)?;
+    let postgres = options
+        .postgres
+        .as_deref()
+        .map(|url| Postgres::new(url, &options.database_prefix))
+        .transpose()?;
     let data_dir = &options.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
-    let storage = storage_of(&data_dir)?;
+    let storage = match postgres {
+        Some(pg) => Storage::Postgres(pg),
+        None => Storage::sqlite(&data_dir),
+    };
     let mut children: Vec<(&str, Child)> = Vec::new();
 
     let nats_url = match &options.nats_url {
@@ -185,6 +186,15 @@ pub async fn run(
     let start = tokio::time::Instant::now();
     for (name, service, addr) in endpoints.all() {
         while !endpoints::healthy(addr, service).await {
+            if let Some((exited, status)) = exited(&mut children) {
+                let log = data_dir.join(format!("{exited}.log"));
+                let last = std::fs::read_to_string(&log).unwrap_or_default();
+                let last = last.lines().last().unwrap_or_default().to_string();
+                anyhow::bail!(
+                    "{exited} 启动失败（{status}），见 {}：{last}",
+                    log.display()
+                );
+            }
             anyhow::ensure!(
                 start.elapsed() < Duration::from_secs(60),
                 "{name} 服务在60秒内未就绪，见 {}",
@@ -216,6 +226,19 @@ pub async fn run(
         let clients = endpoints::Clients::new(endpoints).await?;
         let summary = crate::import::import_file(&clients, fixture, true).await?;
         println!("{summary}");
+        // The agency's proactive-disclosure catalogue, when the fixture has one beside it.
+        let catalogue = fixture.with_file_name("catalogue.jsonl");
+        if catalogue.is_file() {
+            println!("导入主动公开目录 {}", catalogue.display());
+            match crate::catalogue_cmd::import_file(&clients, &catalogue, "ogi dev").await? {
+                Ok(summary) => println!("{summary}"),
+                Err(errors) => anyhow::bail!(
+                    "{} 有误，未导入：{}",
+                    catalogue.display(),
+                    errors.join("；")
+                ),
+            }
+        }
     }
     println!("按 Ctrl-C 停止。");
 
@@ -309,12 +332,20 @@ async fn tokio_util_like_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A child that has exited, if any.
+fn exited(children: &mut [(&'static str, Child)]) -> Option<(&'static str, String)> {
+    children
+        .iter_mut()
+        .find_map(|(name, child)| match child.try_wait() {
+            Ok(Some(status)) => Some((*name, status.to_string())),
+            _ => None,
+        })
+}
+
 async fn first_exit(children: &mut [(&'static str, Child)]) -> (&'static str, String) {
     loop {
-        for (name, child) in children.iter_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                return (name, status.to_string());
-            }
+        if let Some(exit) = exited(children) {
+            return exit;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

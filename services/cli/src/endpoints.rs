@@ -276,6 +276,29 @@ impl Clients {
 }
 
 /// Ask one service's gRPC health; `Ok(true)` when SERVING.
+/// Whether the service at `addr` holds outbox events it cannot publish (dead letters): its
+/// health of `ogi.v1.Outbox` is NOT_SERVING. A service that does not report it counts as clear.
+pub async fn has_dead_letters(addr: &str) -> bool {
+    let Ok(channel) = Endpoint::from_shared(addr.to_string()) else {
+        return false;
+    };
+    let Ok(channel) = channel
+        .connect_timeout(std::time::Duration::from_secs(2))
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    let mut client = tonic_health::pb::health_client::HealthClient::new(channel);
+    let request = tonic_health::pb::HealthCheckRequest {
+        service: "ogi.v1.Outbox".to_string(),
+    };
+    matches!(
+        client.check(request).await.map(|r| r.into_inner().status),
+        Ok(s) if s == tonic_health::pb::health_check_response::ServingStatus::NotServing as i32
+    )
+}
+
 pub async fn healthy(addr: &str, service: &str) -> bool {
     let Ok(channel) = Endpoint::from_shared(addr.to_string()) else {
         return false;

@@ -20,14 +20,19 @@ macro_rules! print {
 mod account_cmd;
 mod calendar_cmd;
 mod case_cmd;
+mod cases_cmd;
+mod catalogue_cmd;
 mod credentials;
+mod decisions_file;
 mod dev;
+mod disclosure_cmd;
 mod endpoints;
 mod export;
 mod import;
 mod output;
 mod records_cmd;
 mod report_cmd;
+mod table;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -107,8 +112,23 @@ enum Command {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// 查找案件：list 按条件列出，search 按编号、申请人或申请内容查找
+    Cases {
+        #[command(subcommand)]
+        command: cases_cmd::CasesCommand,
+    },
     /// 政府信息公开工作年度报告：生成（--agency --year --format）、check 检查勾稽关系、录入与锁定
     Report(report_cmd::ReportArgs),
+    /// 主动公开目录（规章、行政规范性文件）：import 导入、list 列出、repeal 登记废止
+    Catalogue {
+        #[command(subcommand)]
+        command: catalogue_cmd::CatalogueCommand,
+    },
+    /// 依申请公开转主动公开（第四十四条）：candidates 列出候选、publish 登入主动公开目录
+    Disclosure {
+        #[command(subcommand)]
+        command: disclosure_cmd::DisclosureCommand,
+    },
     #[command(flatten)]
     Case(case_cmd::CaseCommand),
 }
@@ -200,10 +220,16 @@ async fn run_online(
             let mut all = true;
             for (name, service, addr) in endpoints.all() {
                 let ok = endpoints::healthy(addr, service).await;
-                all &= ok;
+                let stuck = ok && endpoints::has_dead_letters(addr).await;
+                all &= ok && !stuck;
                 println!(
                     "{name:<11} {addr:<24} {}",
-                    if ok { "正常" } else { "不可用" }
+                    match (ok, stuck) {
+                        (false, _) => "不可用",
+                        (true, true) =>
+                            "有无法发布的事件（死信），其后的事件照常发布；原因见该服务的 /readyz",
+                        (true, false) => "正常",
+                    }
                 );
             }
             if all {
@@ -258,6 +284,19 @@ async fn run_online(
         Command::Report(args) => {
             let clients = endpoints::Clients::new(endpoints).await?;
             report_cmd::run(&clients, args).await
+        }
+        Command::Cases { command } => {
+            let clients = endpoints::Clients::new(endpoints).await?;
+            cases_cmd::run(&clients, command).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Catalogue { command } => {
+            let clients = endpoints::Clients::new(endpoints).await?;
+            catalogue_cmd::run(&clients, command).await
+        }
+        Command::Disclosure { command } => {
+            let clients = endpoints::Clients::new(endpoints).await?;
+            disclosure_cmd::run(&clients, command).await
         }
         Command::Case(command) => {
             let clients = endpoints::Clients::new(endpoints).await?;

@@ -55,7 +55,8 @@ pub enum ReportCommand {
         #[arg(long)]
         narrative: Option<PathBuf>,
     },
-    /// 录入表二（主动公开情况）数据：格式同 active-disclosure.json
+    /// 录入表二（主动公开情况）数据：格式同 active-disclosure.json；或 .csv、.xlsx 格式的双公示系统导出
+    /// （每行一项决定，列名见 README），按机关和年度统计行政许可、行政处罚、行政强制决定数，其余数字保持原录入
     ActiveDisclosure { file: PathBuf },
     /// 录入第五、六部分正文
     Narrative {
@@ -145,9 +146,15 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
             narrative,
         }) => check(&file, previous.as_ref(), narrative.as_ref()),
         Some(ReportCommand::ActiveDisclosure { file }) => {
-            c.set_active_disclosure(pb::SetActiveDisclosureRequest { json: read(&file)? })
-                .await
-                .map_err(fail)?;
+            if let Some(rows) = crate::decisions_file::rows(&file)? {
+                return crate::decisions_file::enter(clients, &file, &rows).await;
+            }
+            c.set_active_disclosure(pb::SetActiveDisclosureRequest {
+                json: read(&file)?,
+                merge: false,
+            })
+            .await
+            .map_err(fail)?;
             println!("已录入表二数据：{}", file.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -204,7 +211,11 @@ pub async fn run(clients: &Clients, args: ReportArgs) -> anyhow::Result<ExitCode
                 eprintln!("汇总{}个机关：{}", r.agencies.len(), r.agencies.join("、"));
             }
             for d in &r.differences {
-                eprintln!("差异（报告已锁定）：{d}");
+                if r.locked {
+                    eprintln!("差异（报告已锁定）：{d}");
+                } else {
+                    eprintln!("差异：{d}");
+                }
             }
             let document = if binary {
                 r.document

@@ -42,6 +42,28 @@ pub enum Stage {
 }
 
 impl Stage {
+    /// Every stage, in the order of the procedure.
+    pub const ALL: &'static [Stage] = &[
+        Stage::Received,
+        Stage::AwaitingCorrection,
+        Stage::InProgress,
+        Stage::Drafted,
+        Stage::Approved,
+        Stage::Closed,
+    ];
+
+    /// The stable machine code (`in_progress`), as stored and sent.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Stage::Received => "received",
+            Stage::AwaitingCorrection => "awaiting_correction",
+            Stage::InProgress => "in_progress",
+            Stage::Drafted => "drafted",
+            Stage::Approved => "approved",
+            Stage::Closed => "closed",
+        }
+    }
+
     /// Chinese label for the console and messages.
     pub fn label(self) -> &'static str {
         match self {

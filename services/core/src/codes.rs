@@ -173,17 +173,126 @@ code_enum! {
     }
 }
 
+code_enum! {
+    /// Where the validation service's examination of an application stands (审核状态).
+    ReviewState, "审核状态" {
+        Received => "received",
+        AwaitingCorrection => "awaiting_correction",
+        Accepted => "accepted",
+        Abandoned => "abandoned",
+    }
+}
+
 impl Channel {
     /// Chinese label for letters and the console.
     pub fn label(self) -> &'static str {
         match self {
             Channel::InPerson => "当面提交",
             Channel::Mail => "信函",
-            Channel::Online => "网络",
+            Channel::Online => "网上申请",
             Channel::Fax => "传真",
             Channel::Email => "电子邮件",
         }
     }
+}
+
+impl IdType {
+    /// Chinese label for the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            IdType::ResidentIdCard => "居民身份证",
+            IdType::UnifiedSocialCreditCode => "统一社会信用代码",
+            IdType::Passport => "护照",
+            IdType::Other => "其他证件",
+        }
+    }
+}
+
+impl RequestForm {
+    /// Chinese label for the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            RequestForm::Paper => "纸质",
+            RequestForm::Electronic => "电子",
+        }
+    }
+}
+
+impl Delivery {
+    /// Chinese label: how the information is obtained, and how a reply is served (送达方式).
+    pub fn label(self) -> &'static str {
+        match self {
+            Delivery::Pickup => "自行领取",
+            Delivery::Mail => "邮寄",
+            Delivery::Email => "电子邮件",
+            Delivery::Online => "网上获取",
+            Delivery::Fax => "传真",
+        }
+    }
+}
+
+impl ReviewState {
+    /// Chinese label for the console.
+    pub fn label(self) -> &'static str {
+        match self {
+            ReviewState::Received => "待受理",
+            ReviewState::AwaitingCorrection => "待补正",
+            ReviewState::Accepted => "已受理",
+            ReviewState::Abandoned => "视为放弃申请",
+        }
+    }
+}
+
+/// The closed lists whose codes a person may read, for [`label`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeList {
+    Channel,
+    ApplicantType,
+    IdType,
+    RequestForm,
+    /// How information is obtained and how a reply is served.
+    Delivery,
+    Outcome,
+    ReviewKind,
+    ReviewResult,
+    ReviewState,
+    Stage,
+    ConsultationKind,
+}
+
+/// The Chinese label of `code` in `list` — the one table every user interface takes its labels
+/// from (machine formats keep the codes). A code not in the list comes back as given.
+pub fn label(list: CodeList, code: &str) -> &str {
+    use crate::case::{ConsultationKind, Stage};
+    let found = match list {
+        CodeList::Channel => code.parse::<Channel>().ok().map(Channel::label),
+        CodeList::ApplicantType => code
+            .parse::<ApplicantType>()
+            .ok()
+            .map(ApplicantType::column_label),
+        CodeList::IdType => code.parse::<IdType>().ok().map(IdType::label),
+        CodeList::RequestForm => code.parse::<RequestForm>().ok().map(RequestForm::label),
+        CodeList::Delivery => code.parse::<Delivery>().ok().map(Delivery::label),
+        CodeList::Outcome => code
+            .parse::<OutcomeCode>()
+            .ok()
+            .map(OutcomeCode::short_label),
+        CodeList::ReviewKind => code.parse::<ReviewKind>().ok().map(ReviewKind::label),
+        CodeList::ReviewResult => code
+            .parse::<ReviewResult>()
+            .ok()
+            .map(ReviewResult::column_label),
+        CodeList::ReviewState => code.parse::<ReviewState>().ok().map(ReviewState::label),
+        CodeList::Stage => Stage::ALL
+            .iter()
+            .find(|s| s.code() == code)
+            .map(|s| s.label()),
+        CodeList::ConsultationKind => ConsultationKind::ALL
+            .iter()
+            .find(|k| k.code() == code)
+            .map(|k| k.party()),
+    };
+    found.unwrap_or(code)
 }
 
 impl ReviewKind {
@@ -372,6 +481,54 @@ mod tests {
             "法律服务机构"
         );
         assert_eq!(ReviewResult::Pending.column_label(), "尚未审结");
+    }
+
+    #[test]
+    fn every_code_a_person_reads_has_a_chinese_label() {
+        fn all<T: Copy>(list: CodeList, values: &[T], code: fn(T) -> &'static str) {
+            for value in values {
+                let code = code(*value);
+                let text = label(list, code);
+                assert_ne!(text, code, "{list:?} {code} has no label");
+                assert!(!text.is_ascii(), "{list:?} {code}: {text}");
+            }
+        }
+        all(CodeList::Channel, Channel::ALL, Channel::code);
+        all(
+            CodeList::ApplicantType,
+            ApplicantType::ALL,
+            ApplicantType::code,
+        );
+        all(CodeList::IdType, IdType::ALL, IdType::code);
+        all(CodeList::RequestForm, RequestForm::ALL, RequestForm::code);
+        all(CodeList::Delivery, Delivery::ALL, Delivery::code);
+        all(CodeList::Outcome, OutcomeCode::ALL, OutcomeCode::code);
+        all(CodeList::ReviewKind, ReviewKind::ALL, ReviewKind::code);
+        all(
+            CodeList::ReviewResult,
+            ReviewResult::ALL,
+            ReviewResult::code,
+        );
+        all(CodeList::ReviewState, ReviewState::ALL, ReviewState::code);
+        all(
+            CodeList::Stage,
+            crate::case::Stage::ALL,
+            crate::case::Stage::code,
+        );
+        all(
+            CodeList::ConsultationKind,
+            crate::case::ConsultationKind::ALL,
+            crate::case::ConsultationKind::code,
+        );
+        assert_eq!(label(CodeList::Channel, "online"), "网上申请");
+        assert_eq!(label(CodeList::ApplicantType, "natural_person"), "自然人");
+        assert_eq!(
+            label(CodeList::ReviewState, "awaiting_correction"),
+            "待补正"
+        );
+        assert_eq!(label(CodeList::Outcome, "partially_disclosed"), "部分公开");
+        assert_eq!(label(CodeList::Stage, "in_progress"), "办理中");
+        assert_eq!(label(CodeList::Channel, "pigeon"), "pigeon");
     }
 
     #[test]

@@ -8,11 +8,14 @@
 //! - [`fees`]: information processing fees (信息处理费, 国办函〔2020〕109号);
 //! - [`case`]: the case state machine of the statutory procedure;
 //! - [`records`]: the case-record import/export format (JSON Lines);
+//! - [`catalogue`]: the proactive-disclosure catalogue, table 二's document counts and
+//!   Art. 44 candidates;
 //! - [`limits`]: the one table of field lengths, plausible years and dates, sizes.
 
 pub mod access;
 pub mod calendar;
 pub mod case;
+pub mod catalogue;
 pub mod codes;
 pub mod deadline;
 pub mod fees;

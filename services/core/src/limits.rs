@@ -124,6 +124,12 @@ pub mod text {
     pub const METHOD: TextRule = single("方式", 64);
     /// A row name in table 二 (a name a report may use for its rows).
     pub const REPORT_LABEL: TextRule = single("报告项目名称", 200);
+    /// A document number (文号) of the catalogue, or of the document repealing one.
+    pub const DOCUMENT_NUMBER: TextRule = single("文号", 100);
+    /// A catalogue document's title.
+    pub const DOCUMENT_TITLE: TextRule = single("文件标题", 500);
+    /// Where a document is published.
+    pub const URL: TextRule = single("网址", 2_000);
 }
 
 /// Why a text is refused, in Chinese.

@@ -19,6 +19,7 @@ use ogi_platform::events::{self, EventContext, Producer};
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::{ServiceSchema, entities::applications, repo};
 use ogi_proto::v1::{self as pb, event_envelope::Payload, intake_service_server as server};
+use sea_orm::sea_query::LikeExpr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -162,6 +163,32 @@ fn check_fields(
     })
 }
 
+/// What of a submission differs from the application stored under its reference, in Chinese;
+/// `None` when it is the same application.
+fn differences(stored: &StoredApplication, submitted: &Checked) -> Option<String> {
+    let mut differs = Vec::new();
+    if stored.received_on != submitted.received_on {
+        differs.push("收到申请日期");
+    }
+    if stored.channel != submitted.channel {
+        differs.push("申请渠道");
+    }
+    let (a, b) = (&stored.applicant, &submitted.applicant);
+    if a.name != b.name || a.applicant_type != b.applicant_type {
+        differs.push("申请人");
+    }
+    if a.id_type != b.id_type || a.id_number != b.id_number {
+        differs.push("证件");
+    }
+    if a.phone != b.phone || a.email != b.email || a.address != b.address {
+        differs.push("联系方式");
+    }
+    if stored.request != submitted.request {
+        differs.push("申请内容");
+    }
+    (!differs.is_empty()).then(|| differs.join("、"))
+}
+
 /// The application as events and other services see it: the identity number masked.
 pub fn to_proto(case_id: &str, app: &StoredApplication, mask: bool) -> pb::Application {
     let a = &app.applicant;
@@ -195,6 +222,32 @@ pub fn to_proto(case_id: &str, app: &StoredApplication, mask: bool) -> pb::Appli
             delivery: app.request.delivery.code().into(),
         }),
     }
+}
+
+/// `text` for a LIKE pattern with `\\` as the escape character: `%`, `_` and `\\` match
+/// themselves.
+fn like_escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether a search finds the application: by its reference, receipt number, applicant name
+/// or request — never by an identity number, telephone, address or e-mail.
+fn matches_query(app: &StoredApplication, query: &str) -> bool {
+    [
+        app.reference.as_str(),
+        app.receipt_number.as_str(),
+        app.applicant.name.as_str(),
+        app.request.description.as_str(),
+    ]
+    .iter()
+    .any(|field| field.contains(query))
 }
 
 fn stored(model: &applications::Model) -> Result<StoredApplication, ServiceError> {
@@ -361,7 +414,8 @@ impl Intake {
         agency: String,
         full: bool,
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
-        let (actor, _on, _) = convert::context(&req.context)?;
+        let (actor, _on, command_id) = convert::context(&req.context)?;
+        let fingerprint = convert::fingerprint("submit_application", &req);
         convert::text("reference", text::REFERENCE, &req.reference)?;
         let checked = check_fields(
             &req.channel,
@@ -371,12 +425,44 @@ impl Intake {
             req.identity_check_warning_only,
         )?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
+        // The same key again: the application it created, unchanged (a different command
+        // under the key is refused by `command_seen`).
+        if let Some(created) = convert::command_seen(&txn, &command_id, &fingerprint).await? {
+            let existing = match created {
+                Some(case_id) => applications::Entity::find_by_id(case_id)
+                    .one(&txn)
+                    .await
+                    .map_err(ServiceError::from)?,
+                None => None,
+            };
+            txn.rollback().await.map_err(ServiceError::from)?;
+            let existing = existing.ok_or_else(|| {
+                ServiceError::AlreadyExists(format!(
+                    "幂等键「{command_id}」已用过，但找不到它登记的申请；请换用新的幂等键"
+                ))
+            })?;
+            let app = stored(&existing)?;
+            return Ok(Response::new(pb::SubmitApplicationResponse {
+                application: Some(to_proto(&existing.case_id, &app, false)),
+                created: false,
+                warnings: checked.warnings,
+            }));
+        }
         let reference = req.reference.trim().to_string();
         if !reference.is_empty()
             && let Some(existing) = self.find(&txn, &agency, &reference).await?
         {
             txn.rollback().await.map_err(ServiceError::from)?;
             let app = stored(&existing)?;
+            // The same application again is answered as it stands; another one under the
+            // same reference is refused, saying what differs.
+            if let Some(differs) = differences(&app, &checked) {
+                return Err(ServiceError::AlreadyExists(format!(
+                    "案件编号「{reference}」已用于{agency}的另一份申请（回执编号{}），{differs}与之不同；未作任何更改。修改已登记的申请请用更正（amend），新申请请用新的案件编号",
+                    app.receipt_number
+                ))
+                .into());
+            }
             return Ok(Response::new(pb::SubmitApplicationResponse {
                 application: Some(to_proto(&existing.case_id, &app, !full)),
                 created: false,
@@ -422,6 +508,7 @@ impl Intake {
         bus::append_outbox(&txn, &received_event(&case_id, &app, &actor, 1))
             .await
             .map_err(ServiceError::from)?;
+        convert::command_applied(&txn, &command_id, &fingerprint, Some(&case_id)).await?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         tracing::info!(case_id = %case_id, agency = %app.agency, receipt = %app.receipt_number, "application received");
@@ -518,12 +605,14 @@ impl Intake {
             query = query.filter(applications::Column::ReceivedOn.lte(to));
         }
         if !req.query.is_empty() {
-            let q = req.query.clone();
+            // `%` and `_` in the query are themselves; the stored record is narrowed in the
+            // database and matched exactly on its searchable fields below.
+            let like = || LikeExpr::new(format!("%{}%", like_escaped(&req.query))).escape('\\');
             query = query.filter(
                 Condition::any()
-                    .add(applications::Column::Reference.contains(q.clone()))
-                    .add(applications::Column::ReceiptNumber.contains(q.clone()))
-                    .add(applications::Column::Record.contains(q)),
+                    .add(applications::Column::Reference.like(like()))
+                    .add(applications::Column::ReceiptNumber.like(like()))
+                    .add(applications::Column::Record.like(like())),
             );
         }
         if !req.page_token.is_empty() {
@@ -536,10 +625,13 @@ impl Intake {
             .map_err(ServiceError::from)?;
         let more = rows.len() as u64 > page_size;
         let rows = &rows[..rows.len().min(page_size as usize)];
-        let applications = rows
-            .iter()
-            .map(|m| stored(m).map(|a| to_proto(&m.case_id, &a, false)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut applications = Vec::new();
+        for m in rows {
+            let app = stored(m)?;
+            if req.query.is_empty() || matches_query(&app, &req.query) {
+                applications.push(to_proto(&m.case_id, &app, false));
+            }
+        }
         Ok(Response::new(pb::ListApplicationsResponse {
             next_page_token: if more {
                 rows.last().map(|m| m.case_id.clone()).unwrap_or_default()

@@ -1,8 +1,9 @@
 //! The admin HTTP endpoints of a service, on their own address (`admin_listen`, off by default):
 //!
 //! - `GET /livez`: 200 `ok` while the process runs, from before the migrations on;
-//! - `GET /readyz`: 200 once storage, the bus and the gRPC listener are up, 503 before that
-//!   and from the first SIGTERM on (while the service drains);
+//! - `GET /readyz`: 200 once storage, the bus and the gRPC listener are up, 503 before that,
+//!   from the first SIGTERM on (while the service drains), and while an outbox event waits as
+//!   a dead letter (the body gives the count and the oldest one's reason);
 //! - `GET /metrics`: the Prometheus text format — the counters of [`crate::metrics`] and
 //!   gauges read on scrape: the outbox backlog, each consumer's pending messages, cases by
 //!   stage.
@@ -43,6 +44,8 @@ pub struct Sources {
     pub schema: ServiceSchema,
     /// The consumers the service runs, as it spawns them.
     pub consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    /// The outbox's dead letters, as the relay sees them.
+    pub dead_letters: tokio::sync::watch::Receiver<bus::DeadLetters>,
 }
 
 struct AdminState {
@@ -130,14 +133,30 @@ async fn livez() -> &'static str {
     "ok\n"
 }
 
-async fn readyz(State(state): State<Arc<AdminState>>) -> (StatusCode, &'static str) {
+async fn readyz(State(state): State<Arc<AdminState>>) -> (StatusCode, String) {
     if state.draining.is_cancelled() {
-        (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
-    } else if state.ready.load(Ordering::Acquire) {
-        (StatusCode::OK, "ready\n")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "starting\n")
+        return (StatusCode::SERVICE_UNAVAILABLE, "draining\n".into());
     }
+    if !state.ready.load(Ordering::Acquire) {
+        return (StatusCode::SERVICE_UNAVAILABLE, "starting\n".into());
+    }
+    // An event that cannot be published waits for an operator: not ready, saying why.
+    let dead = state
+        .sources
+        .get()
+        .map(|s| s.dead_letters.borrow().clone())
+        .unwrap_or_default();
+    if dead.count > 0 {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "dead letters: {}\n{}\n",
+                dead.count,
+                dead.first_reason.unwrap_or_default()
+            ),
+        );
+    }
+    (StatusCode::OK, "ready\n".into())
 }
 
 async fn metrics_text(State(state): State<Arc<AdminState>>) -> impl IntoResponse {
@@ -166,6 +185,18 @@ async fn metrics_text(State(state): State<Arc<AdminState>>) -> impl IntoResponse
             Ok(n) => sample(&mut out, "ogi_outbox_backlog", &[], n),
             Err(error) => tracing::debug!(%error, "outbox backlog left out of the scrape"),
         }
+        family(
+            &mut out,
+            "ogi_outbox_dead_letters",
+            "gauge",
+            "outbox events set aside because they cannot be published (the service is not ready while any waits)",
+        );
+        sample(
+            &mut out,
+            "ogi_outbox_dead_letters",
+            &[],
+            sources.dead_letters.borrow().count,
+        );
         family(
             &mut out,
             "ogi_consumer_pending",

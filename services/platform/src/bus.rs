@@ -115,6 +115,17 @@ pub async fn publish(
     Ok(ack.duplicate)
 }
 
+/// The outbox's dead letters as the relay last saw them: how many wait, and why the oldest
+/// could not be published.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeadLetters {
+    pub count: u64,
+    pub first_reason: Option<String>,
+}
+
+/// How often the relay reads the dead letters again (an operator may have cleared them).
+const DEAD_LETTER_RECHECK: Duration = Duration::from_secs(30);
+
 /// Publishes a database's outbox to JetStream, oldest first.
 #[derive(Clone)]
 pub struct OutboxRelay {
@@ -122,6 +133,7 @@ pub struct OutboxRelay {
     js: jetstream::Context,
     wake: Arc<Notify>,
     batch: u64,
+    dead_letters: Arc<tokio::sync::watch::Sender<DeadLetters>>,
 }
 
 impl OutboxRelay {
@@ -131,6 +143,7 @@ impl OutboxRelay {
             js,
             wake: Arc::new(Notify::new()),
             batch: 256,
+            dead_letters: Arc::new(tokio::sync::watch::Sender::new(DeadLetters::default())),
         }
     }
 
@@ -139,12 +152,37 @@ impl OutboxRelay {
         self.wake.clone()
     }
 
-    /// Publish everything pending now; returns how many events were published.
+    /// The dead letters as the relay sees them, updated when it sets one aside (and every
+    /// half minute): `/readyz` and the gRPC health of `ogi.v1.Outbox` follow it.
+    pub fn dead_letters(&self) -> tokio::sync::watch::Receiver<DeadLetters> {
+        self.dead_letters.subscribe()
+    }
+
+    /// Read the dead letters from the database into [`OutboxRelay::dead_letters`].
+    pub async fn refresh_dead_letters(&self) -> Result<(), sea_orm::DbErr> {
+        let (count, first_reason) = dead_letters(&self.db).await?;
+        self.dead_letters.send_if_modified(|now| {
+            let next = DeadLetters {
+                count,
+                first_reason,
+            };
+            let changed = *now != next;
+            *now = next;
+            changed
+        });
+        Ok(())
+    }
+
+    /// Publish everything pending now; returns how many events were published. An event that
+    /// can never be published (larger than the bus carries, refused by the stream) is set aside
+    /// as a dead letter with its reason, counted, and the events after it go on; a failure of
+    /// the bus itself (timeout, disconnection) stops the round, to be retried.
     pub async fn publish_pending(&self) -> anyhow::Result<usize> {
         let mut total = 0;
         loop {
             let rows = outbox::Entity::find()
                 .filter(outbox::Column::PublishedAt.is_null())
+                .filter(outbox::Column::DeadLetter.is_null())
                 .order_by_asc(outbox::Column::Seq)
                 .limit(self.batch)
                 .all(&self.db)
@@ -155,6 +193,8 @@ impl OutboxRelay {
             let batch = tracing::info_span!("publish_outbox", batch.size = rows.len());
             // Pipeline the publishes, then wait for every acknowledgement before marking.
             let mut acks = Vec::with_capacity(rows.len());
+            let mut dead = Vec::new();
+            let mut failure = None;
             for row in &rows {
                 // From the publish to the stream's acknowledgement.
                 let span = tracing::info_span!(
@@ -165,35 +205,90 @@ impl OutboxRelay {
                 );
                 let mut headers = async_nats::HeaderMap::new();
                 headers.insert(async_nats::header::NATS_MESSAGE_ID, row.event_id.as_str());
-                let ack = self
+                let sent = self
                     .js
                     .publish_with_headers(row.subject.clone(), headers, row.payload.clone().into())
                     .instrument(span.clone())
+                    .await;
+                match sent {
+                    Ok(ack) => acks.push((row, Some(ack), span)),
+                    Err(error) if never_publishable(error.kind()) => {
+                        dead.push((row, dead_letter_reason(row, &error)));
+                        acks.push((row, None, span));
+                    }
+                    Err(error) => {
+                        failure = Some(anyhow::Error::from(error));
+                        break;
+                    }
+                }
+            }
+            // Mark the leading run of events that are settled (acknowledged or dead): the rest
+            // is published again next round, its duplicates dropped by `Nats-Msg-Id`.
+            let mut settled = Vec::with_capacity(acks.len());
+            let mut in_order = true;
+            for (row, ack, span) in acks {
+                let Some(ack) = ack else {
+                    continue;
+                };
+                match ack.into_future().instrument(span).await {
+                    Ok(_) if in_order => settled.push(row.seq),
+                    Ok(_) => {}
+                    Err(error) if never_publishable(error.kind()) => {
+                        dead.push((row, dead_letter_reason(row, &error)));
+                    }
+                    Err(error) => {
+                        in_order = false;
+                        failure.get_or_insert(anyhow::Error::from(error));
+                    }
+                }
+            }
+            let any_dead = !dead.is_empty();
+            for (row, reason) in &dead {
+                tracing::error!(event_id = %row.event_id, subject = %row.subject, %reason, "event cannot be published, set aside as a dead letter");
+                outbox::Entity::update_many()
+                    .col_expr(
+                        outbox::Column::DeadLetter,
+                        sea_orm::sea_query::Expr::value(reason.clone()),
+                    )
+                    .filter(outbox::Column::Seq.eq(row.seq))
+                    .exec(&self.db)
                     .await?;
-                acks.push((ack, span));
+                metrics::global().outbox_dead_lettered(1);
             }
-            for (ack, span) in acks {
-                ack.into_future().instrument(span).await?;
-            }
-            let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
+            let published = settled.len();
             outbox::Entity::update_many()
                 .col_expr(
                     outbox::Column::PublishedAt,
                     sea_orm::sea_query::Expr::value(chrono::Utc::now()),
                 )
-                .filter(outbox::Column::Seq.is_in(seqs))
+                .filter(outbox::Column::Seq.is_in(settled))
                 .exec(&self.db)
                 .await?;
-            metrics::global().outbox_published(rows.len() as u64);
-            total += rows.len();
+            metrics::global().outbox_published(published as u64);
+            if any_dead {
+                self.refresh_dead_letters().await?;
+            }
+            total += published;
+            if let Some(error) = failure {
+                return Err(error);
+            }
         }
     }
 
     /// Run until cancelled: publish on every wake-up, and at least every `interval`.
     /// Failure policy: a failed round is logged and retried after `interval`; nothing is lost,
-    /// because rows are marked published only after JetStream acknowledged them.
+    /// because rows are marked published only after JetStream acknowledged them. An event that
+    /// can never be published is a dead letter (see [`OutboxRelay::publish_pending`]) and does
+    /// not hold up the ones after it.
     pub async fn run(self, cancel: CancellationToken, interval: Duration) {
+        let mut checked: Option<Instant> = None;
         loop {
+            if checked.is_none_or(|at| at.elapsed() >= DEAD_LETTER_RECHECK) {
+                match self.refresh_dead_letters().await {
+                    Ok(()) => checked = Some(Instant::now()),
+                    Err(error) => tracing::warn!(%error, "reading the dead letters failed"),
+                }
+            }
             match self.publish_pending().await {
                 Ok(0) => {}
                 Ok(n) => tracing::debug!(published = n, "outbox published"),
@@ -212,13 +307,49 @@ impl OutboxRelay {
     }
 }
 
-/// Number of outbox rows not yet published (the backlog).
+/// Whether a publish failed for the event itself (it will fail the same way every time) rather
+/// than for the bus (which a retry may get past).
+fn never_publishable(kind: jetstream::context::PublishErrorKind) -> bool {
+    use jetstream::context::PublishErrorKind as K;
+    match kind {
+        K::MaxPayloadExceeded | K::WrongLastMessageId | K::WrongLastSequence => true,
+        K::StreamNotFound | K::TimedOut | K::BrokenPipe | K::MaxAckPending | K::Other => false,
+    }
+}
+
+/// The reason a dead letter records, in Chinese with the bus's own words.
+fn dead_letter_reason(row: &outbox::Model, error: &jetstream::context::PublishError) -> String {
+    format!(
+        "事件 {}（{}，{}字节）无法发布到消息总线：{error}",
+        row.event_id,
+        row.subject,
+        row.payload.len()
+    )
+}
+
+/// Number of outbox rows waiting to be published (the backlog; dead letters are not waiting).
 pub async fn outbox_backlog(db: &DatabaseConnection) -> Result<u64, sea_orm::DbErr> {
     use sea_orm::PaginatorTrait;
     outbox::Entity::find()
         .filter(outbox::Column::PublishedAt.is_null())
+        .filter(outbox::Column::DeadLetter.is_null())
         .count(db)
         .await
+}
+
+/// The outbox's dead letters: how many, and the reason of the oldest.
+pub async fn dead_letters(
+    db: &DatabaseConnection,
+) -> Result<(u64, Option<String>), sea_orm::DbErr> {
+    use sea_orm::PaginatorTrait;
+    let waiting = outbox::Entity::find().filter(outbox::Column::DeadLetter.is_not_null());
+    let count = waiting.clone().count(db).await?;
+    let first = waiting
+        .order_by_asc(outbox::Column::Seq)
+        .one(db)
+        .await?
+        .and_then(|row| row.dead_letter);
+    Ok((count, first))
 }
 
 /// What a consumer handler tells the loop.
@@ -230,6 +361,10 @@ pub enum HandlerError {
     /// The event can never be applied; it is logged and terminated so it does not block.
     #[error("rejected: {0}")]
     Reject(String),
+    /// The event is not for this consumer (another kind, or already reflected): acknowledged
+    /// and logged at DEBUG only, since nothing is wrong. ERROR is for what an operator must act on.
+    #[error("ignored: {0}")]
+    Ignore(String),
 }
 
 impl From<sea_orm::DbErr> for HandlerError {
@@ -282,6 +417,8 @@ pub enum Delivery {
     Duplicate,
     Retry,
     Rejected,
+    /// Not for this consumer; acknowledged without effect.
+    Ignored,
 }
 
 /// Apply one event exactly once: skip if its id is in the inbox, else run the handler and
@@ -315,6 +452,7 @@ pub async fn apply_once<H: EventHandler + ?Sized>(
         consumer: Set(consumer.to_string()),
         event_id: Set(event.event_id.clone()),
         processed_at: Set(chrono::Utc::now()),
+        ..Default::default()
     }
     .insert(&txn)
     .await?;
@@ -371,6 +509,7 @@ pub async fn apply_batch<H: EventHandler + ?Sized>(
                 consumer: Set(consumer.to_string()),
                 event_id: Set(event.event_id.clone()),
                 processed_at: Set(now),
+                ..Default::default()
             }))
             .exec_without_returning(&txn)
             .await?;
@@ -416,6 +555,10 @@ async fn apply_deliveries(
             Err(HandlerError::Reject(reason)) => {
                 tracing::error!(%reason, event_id = %event.event_id, consumer, "event rejected");
                 Delivery::Rejected
+            }
+            Err(HandlerError::Ignore(reason)) => {
+                tracing::debug!(%reason, event_id = %event.event_id, consumer, "event ignored");
+                Delivery::Ignored
             }
         });
     }
@@ -503,7 +646,9 @@ pub async fn run_consumer(
             let outcomes = apply_deliveries(&db, &spec.durable, handler.as_ref(), &events).await;
             for (message, outcome) in deliverable.into_iter().zip(outcomes) {
                 let ack = match outcome {
-                    Delivery::Applied | Delivery::Duplicate => message.ack().await,
+                    Delivery::Applied | Delivery::Duplicate | Delivery::Ignored => {
+                        message.ack().await
+                    }
                     Delivery::Retry => {
                         message
                             .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))

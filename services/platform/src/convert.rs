@@ -126,34 +126,94 @@ pub fn context(ctx: &Option<CommandContext>) -> Result<(String, NaiveDate, Strin
 
 const COMMANDS: &str = "command";
 
-/// `true` when a command with this idempotency key was already applied here.
+/// The fingerprint of a command: SHA-256 over its method and its request as encoded on the wire
+/// (the idempotency key is in the request, so it is part of it). Stored with the key, so that
+/// the key given again with another command is refused rather than answered as done.
+pub fn fingerprint(method: &str, request: &impl prost::Message) -> String {
+    let mut hash = ring::digest::Context::new(&ring::digest::SHA256);
+    hash.update(method.as_bytes());
+    hash.update(&[0]);
+    hash.update(&request.encode_to_vec());
+    hash.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// What an idempotency key was stored with: the command's fingerprint and, for a command that
+/// creates something (a submission), what it created.
+struct KeyRecord {
+    fingerprint: Option<String>,
+    created: Option<String>,
+}
+
+impl KeyRecord {
+    fn read(text: Option<&str>) -> KeyRecord {
+        let (fingerprint, created) = match text {
+            None => (None, None),
+            Some(t) => match t.split_once(' ') {
+                Some((f, c)) => (Some(f.to_string()), Some(c.to_string())),
+                None => (Some(t.to_string()), None),
+            },
+        };
+        KeyRecord {
+            fingerprint,
+            created,
+        }
+    }
+}
+
+/// Whether a command with this idempotency key was already applied here: `None` when not,
+/// `Some(created)` when it was, with what it created (a case id, for a submission). The same
+/// key with a different command (another method, another case, other values) is refused
+/// with `ALREADY_EXISTS`, and nothing is done.
 pub async fn command_seen<C: ConnectionTrait>(
     db: &C,
     command_id: &str,
-) -> Result<bool, ServiceError> {
+    fingerprint: &str,
+) -> Result<Option<Option<String>>, ServiceError> {
     if command_id.is_empty() {
-        return Ok(false);
+        return Ok(None);
     }
-    Ok(
-        inbox::Entity::find_by_id((COMMANDS.to_string(), command_id.to_string()))
-            .one(db)
-            .await?
-            .is_some(),
-    )
+    let Some(row) = inbox::Entity::find_by_id((COMMANDS.to_string(), command_id.to_string()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let record = KeyRecord::read(row.fingerprint.as_deref());
+    match record.fingerprint {
+        // Keys stored before fingerprints were kept answer as before.
+        None => Ok(Some(record.created)),
+        Some(stored) if stored == fingerprint => Ok(Some(record.created)),
+        Some(_) => Err(ServiceError::AlreadyExists(format!(
+            "幂等键「{}」已用于另一条命令（命令类型、案件或内容不同），本命令未执行；每条命令应使用新的幂等键",
+            limits::escape_for_terminal(&command_id.chars().take(80).collect::<String>(), false)
+        ))),
+    }
 }
 
-/// Remember a command's idempotency key in the transaction that applies it.
+/// Remember a command's idempotency key and fingerprint (and what it created) in the
+/// transaction that applies it.
 pub async fn command_applied<C: ConnectionTrait>(
     db: &C,
     command_id: &str,
+    fingerprint: &str,
+    created: Option<&str>,
 ) -> Result<(), ServiceError> {
     if command_id.is_empty() {
         return Ok(());
     }
+    let stored = match created {
+        Some(c) => format!("{fingerprint} {c}"),
+        None => fingerprint.to_string(),
+    };
     inbox::ActiveModel {
         consumer: Set(COMMANDS.to_string()),
         event_id: Set(command_id.to_string()),
         processed_at: Set(chrono::Utc::now()),
+        fingerprint: Set(Some(stored)),
     }
     .insert(db)
     .await?;

@@ -18,6 +18,9 @@ pub enum ServiceError {
     /// The statutory procedure does not allow this command now.
     #[error("{0}")]
     Procedure(TransitionError),
+    /// An idempotency key or a reference already stands for another command or application.
+    #[error("{0}")]
+    AlreadyExists(String),
     /// Somebody changed the case at the same time; retry on fresh state.
     #[error("案件已被同时修改，请重试")]
     Conflict,
@@ -63,6 +66,7 @@ impl From<ServiceError> for Status {
                 details.set_error_info(e.code(), "ogi", std::collections::HashMap::new());
                 Status::with_error_details(Code::FailedPrecondition, message, details)
             }
+            ServiceError::AlreadyExists(_) => Status::already_exists(message),
             ServiceError::Conflict => Status::aborted(message),
             ServiceError::Internal(_) => {
                 tracing::error!(error = %message, "internal error");

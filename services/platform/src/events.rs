@@ -63,6 +63,8 @@ pub fn event_name(payload: &Payload) -> (Producer, &'static str) {
         Payload::DecisionApproved(_) => (Approval, "decision.approved"),
         Payload::ReviewRecorded(_) => (Approval, "review.recorded"),
         Payload::ReplyServed(_) => (Publishing, "reply.served"),
+        Payload::CatalogueDocumentRecorded(_) => (Publishing, "catalogue.document_recorded"),
+        Payload::CatalogueDocumentRepealed(_) => (Publishing, "catalogue.document_repealed"),
     }
 }
 

@@ -7,6 +7,7 @@
 //! - [`bus`]: JetStream streams, the transactional outbox (发件箱) published with `Nats-Msg-Id`,
 //!   and idempotent consumers with an inbox of event ids (收件箱);
 //! - [`events`]: building event envelopes;
+//! - [`catalogue`]: catalogue documents in and out of their contract messages;
 //! - [`shutdown`]: signals and graceful drain;
 //! - [`telemetry`]: tracing setup;
 //! - [`metrics`] and [`admin`]: counters in the Prometheus text format, and the admin HTTP
@@ -16,6 +17,7 @@ pub mod admin;
 pub mod auth;
 pub mod bus;
 pub mod casefile;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod convert;

@@ -50,11 +50,12 @@ const GRPC_CODES: [&str; 17] = [
 ];
 
 /// Delivery results in label order.
-const DELIVERY_RESULTS: [(Delivery, &str); 4] = [
+const DELIVERY_RESULTS: [(Delivery, &str); 5] = [
     (Delivery::Applied, "applied"),
     (Delivery::Duplicate, "duplicate"),
     (Delivery::Retry, "retry"),
     (Delivery::Rejected, "rejected"),
+    (Delivery::Ignored, "ignored"),
 ];
 
 fn delivery_index(delivery: Delivery) -> usize {
@@ -63,6 +64,7 @@ fn delivery_index(delivery: Delivery) -> usize {
         Delivery::Duplicate => 1,
         Delivery::Retry => 2,
         Delivery::Rejected => 3,
+        Delivery::Ignored => 4,
     }
 }
 
@@ -186,6 +188,7 @@ pub struct Registry {
     grpc: RwLock<BTreeMap<String, Arc<GrpcMethod>>>,
     consumers: RwLock<BTreeMap<String, Arc<ConsumerMetrics>>>,
     outbox_published: AtomicU64,
+    outbox_dead_lettered: AtomicU64,
 }
 
 static GLOBAL: Registry = Registry::new();
@@ -201,6 +204,7 @@ impl Registry {
             grpc: RwLock::new(BTreeMap::new()),
             consumers: RwLock::new(BTreeMap::new()),
             outbox_published: AtomicU64::new(0),
+            outbox_dead_lettered: AtomicU64::new(0),
         }
     }
 
@@ -218,6 +222,12 @@ impl Registry {
     /// Count events the outbox relay published (acknowledged by JetStream and marked).
     pub fn outbox_published(&self, events: u64) {
         self.outbox_published.fetch_add(events, Ordering::Relaxed);
+    }
+
+    /// Count events the relay set aside as dead letters.
+    pub fn outbox_dead_lettered(&self, events: u64) {
+        self.outbox_dead_lettered
+            .fetch_add(events, Ordering::Relaxed);
     }
 
     /// Write every counter and histogram.
@@ -298,6 +308,18 @@ impl Registry {
             "ogi_outbox_published_total",
             &[],
             self.outbox_published.load(Ordering::Relaxed),
+        );
+        family(
+            out,
+            "ogi_outbox_dead_lettered_total",
+            "counter",
+            "outbox events that could not be published and were set aside as dead letters",
+        );
+        sample(
+            out,
+            "ogi_outbox_dead_lettered_total",
+            &[],
+            self.outbox_dead_lettered.load(Ordering::Relaxed),
         );
     }
 }

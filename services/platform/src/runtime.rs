@@ -25,6 +25,9 @@ use crate::config::ServiceConfig;
 use crate::metrics;
 use crate::store::{self, ServiceSchema};
 
+/// The gRPC health name that serves while the outbox has no dead letters.
+pub const OUTBOX_HEALTH: &str = "ogi.v1.Outbox";
+
 /// What a service needs from the platform while it runs.
 #[derive(Clone)]
 pub struct ServiceContext {
@@ -40,6 +43,8 @@ pub struct ServiceContext {
     pub admin: Option<Admin>,
     /// The consumers spawned so far (for the pending gauge of `/metrics`).
     pub(crate) consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    /// The outbox's dead letters, as the relay sees them.
+    pub dead_letters: tokio::sync::watch::Receiver<bus::DeadLetters>,
 }
 
 impl ServiceContext {
@@ -71,6 +76,7 @@ pub async fn start(
     bus::ensure_streams(&js, config.stream_replicas).await?;
     let relay = OutboxRelay::new(db.clone(), js.clone());
     let outbox = relay.waker();
+    let dead_letters = relay.dead_letters();
     tokio::spawn(relay.run(cancel.clone(), Duration::from_millis(500)));
     let consumers = Arc::new(Mutex::new(Vec::new()));
     if let Some(admin) = &admin {
@@ -79,6 +85,7 @@ pub async fn start(
             js: js.clone(),
             schema,
             consumers: Arc::clone(&consumers),
+            dead_letters: dead_letters.clone(),
         });
     }
     tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
@@ -92,6 +99,7 @@ pub async fn start(
         cancel,
         admin,
         consumers,
+        dead_letters,
     })
 }
 
@@ -193,6 +201,26 @@ async fn serve_grpc(
                 metrics::track_grpc,
             )),
     );
+    // `ogi.v1.Outbox` serves while no event waits as a dead letter (what `ogi status` reads).
+    {
+        let reporter = reporter.clone();
+        let mut dead_letters = ctx.dead_letters.clone();
+        let cancel = ctx.cancel.clone();
+        tokio::spawn(async move {
+            loop {
+                let status = if dead_letters.borrow_and_update().count == 0 {
+                    tonic_health::ServingStatus::Serving
+                } else {
+                    tonic_health::ServingStatus::NotServing
+                };
+                reporter.set_service_status(OUTBOX_HEALTH, status).await;
+                tokio::select! {
+                    _ = cancel.cancelled() => break,
+                    changed = dead_letters.changed() => if changed.is_err() { break },
+                }
+            }
+        });
+    }
     let listener = tokio::net::TcpListener::bind(ctx.config.listen).await?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "grpc listening");

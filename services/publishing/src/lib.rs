@@ -2,6 +2,12 @@
 //! letter (答复书/告知书) for the outcome, from the template citing the articles of
 //! `outcomes.toml`; `ServeReply` records how and when it was served (送达) and publishes
 //! `reply.served`, which closes the case with its reply date.
+//!
+//! It also keeps each agency's proactive-disclosure catalogue (主动公开目录, [`catalogue`]) and
+//! finds the Art. 44 candidates among the replies it served ([`candidates`]).
+
+pub mod candidates;
+pub mod catalogue;
 
 use std::sync::Arc;
 
@@ -100,7 +106,7 @@ impl EventHandler for OnApproved {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::DecisionApproved(d)) = &event.payload else {
-            return Err(HandlerError::Reject("not decision.approved".into()));
+            return Err(HandlerError::Ignore("not decision.approved".into()));
         };
         let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
         let approved_on = convert::date("legal_date", &event.legal_date).map_err(reject)?;
@@ -210,11 +216,86 @@ impl server::PublishingService for Publishing {
             .run(Permission::CaseServe, &agency, &case_id, self.serve(req))
             .await
     }
+
+    async fn import_catalogue(
+        &self,
+        request: Request<pb::ImportCatalogueRequest>,
+    ) -> Result<Response<pb::ImportCatalogueResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        // The catalogue (主动公开目录) is the office's: each document's agency in scope.
+        let mut agencies: Vec<String> = req.documents.iter().map(|d| d.agency.clone()).collect();
+        agencies.sort();
+        agencies.dedup();
+        for agency in &agencies {
+            caller.authorize(Permission::ReportEnter, agency, "")?;
+        }
+        let agency = agencies.join("、");
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(catalogue::import(&self.ctx, req).await?))
+            })
+            .await
+    }
+
+    async fn repeal_document(
+        &self,
+        request: Request<pb::RepealDocumentRequest>,
+    ) -> Result<Response<pb::RepealDocumentResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(catalogue::repeal(&self.ctx, req).await?))
+            })
+            .await
+    }
+
+    async fn list_catalogue(
+        &self,
+        request: Request<pb::ListCatalogueRequest>,
+    ) -> Result<Response<pb::ListCatalogueResponse>, Status> {
+        // The catalogue is published information: any signed-in user.
+        auth::caller(&request)?;
+        Ok(Response::new(
+            catalogue::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_disclosure_candidates(
+        &self,
+        request: Request<pb::ListDisclosureCandidatesRequest>,
+    ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.authorize(Permission::CaseRead, &request.get_ref().agency, "")?;
+        Ok(Response::new(
+            candidates::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn publish_candidate(
+        &self,
+        request: Request<pb::PublishCandidateRequest>,
+    ) -> Result<Response<pb::PublishCandidateResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(candidates::publish(&self.ctx, req).await?))
+            })
+            .await
+    }
 }
 
 impl Publishing {
     async fn serve(&self, req: pb::ServeReplyRequest) -> Result<Response<pb::ReplyLetter>, Status> {
         let (actor, on, command_id) = convert::context(&req.context)?;
+        let fingerprint = convert::fingerprint("serve_reply", &req);
         let method: Delivery = convert::code("method", &req.method)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
         let loaded = casefile::require::<LetterFile, _>(
@@ -224,7 +305,10 @@ impl Publishing {
         )
         .await?;
         let mut file = loaded.state;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, &fingerprint)
+            .await?
+            .is_some()
+        {
             return Ok(Response::new(view(&req.case_id, &file)));
         }
         if let Some((served_on, _)) = file.served {
@@ -277,7 +361,7 @@ impl Publishing {
         )
         .await
         .map_err(ServiceError::from)?;
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, &fingerprint, None).await?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         Ok(Response::new(view(&req.case_id, &file)))

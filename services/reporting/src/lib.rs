@@ -3,14 +3,24 @@
 //! per review or lawsuit — and answers, per agency and year, the annual report of
 //! `annual-report.md` computed by the counting rules (`ogi_core::report`). It can drop its
 //! projections and rebuild them by replaying the streams (`--rebuild`).
+//!
+//! For an agency whose proactive-disclosure catalogue is kept (publishing's `catalogue.*`
+//! events, projected by [`catalogue`]), table 二's 制发 / 废止 / 现行有效 are counted from it;
+//! figures entered for those cells that differ are refused on entry, or reported as
+//! differences when the catalogue came later.
 
+pub mod catalogue;
 pub mod projection;
 
 use std::sync::Arc;
 
 use ogi_core::access::Permission;
 use ogi_core::limits::{self, text};
-use ogi_core::report::{self, ActiveDisclosureEntry, AnnualReport, Narrative};
+use ogi_core::report::{
+    self, ActiveDisclosure, ActiveDisclosureEntry, AnnualReport, CatalogueDifference,
+    CountedDocuments, FailedCheck, Narrative, Severity, catalogue_differences,
+    table_two_with_catalogue,
+};
 use ogi_platform::auth;
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
@@ -18,7 +28,7 @@ use ogi_platform::error::ServiceError;
 use ogi_platform::runtime::{self, ServiceContext};
 use ogi_platform::store::ServiceSchema;
 use ogi_platform::store::entities::{
-    inbox, report_cases, report_entries, report_reply_counts, report_reviews,
+    inbox, report_cases, report_catalogue, report_entries, report_reply_counts, report_reviews,
 };
 use ogi_proto::v1::{self as pb, reporting_service_server as server};
 use sea_orm::sea_query::OnConflict;
@@ -38,6 +48,11 @@ pub async fn run(config: ServiceConfig, rebuild: bool) -> anyhow::Result<()> {
     for spec in consumers() {
         runtime::spawn_consumer(&ctx, spec, Arc::new(Projector));
     }
+    runtime::spawn_consumer(
+        &ctx,
+        catalogue::consumer(),
+        Arc::new(catalogue::CatalogueProjector),
+    );
     let routes = tonic::service::Routes::new(
         server::ReportingServiceServer::new(Reporting { ctx: ctx.clone() })
             .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
@@ -53,7 +68,10 @@ async fn drop_projections(ctx: &ServiceContext) -> anyhow::Result<()> {
     report_reply_counts::Entity::delete_many()
         .exec(&ctx.db)
         .await?;
-    for spec in consumers() {
+    report_catalogue::Entity::delete_many()
+        .exec(&ctx.db)
+        .await?;
+    for spec in consumers().into_iter().chain([catalogue::consumer()]) {
         inbox::Entity::delete_many()
             .filter(inbox::Column::Consumer.eq(spec.durable.clone()))
             .exec(&ctx.db)
@@ -140,25 +158,75 @@ struct EnteredNarrative {
     section_six: String,
 }
 
+/// A report as the cases and the catalogue make it now.
+struct Computed {
+    report: AnnualReport,
+    narrative: Narrative,
+    /// Figures entered for table 二 that differ from the catalogue's count.
+    catalogue_differences: Vec<CatalogueDifference>,
+}
+
+async fn entered_table_two<C: ConnectionTrait>(
+    db: &C,
+    agency: &str,
+    year: i32,
+) -> Result<Option<ActiveDisclosure>, ServiceError> {
+    match entry(db, agency, year, "active_disclosure").await? {
+        Some(body) => Ok(Some(
+            serde_json::from_str::<ActiveDisclosureEntry>(&body)
+                .map_err(|e| ServiceError::Internal(e.to_string()))?
+                .figures,
+        )),
+        None => Ok(None),
+    }
+}
+
 impl Reporting {
-    /// The report as the cases make it now, with table 二 as entered and every check run.
-    async fn compute(
+    /// Table 二 of a year: counted from the catalogue where it is kept (with the entered
+    /// figures that differ), else as entered; and the count itself.
+    async fn table_two(
         &self,
         agency: &str,
         year: i32,
-    ) -> Result<(AnnualReport, Narrative), ServiceError> {
+        kept: Option<&[ogi_core::catalogue::count::DocumentDates]>,
+    ) -> Result<
+        (
+            Option<ActiveDisclosure>,
+            Vec<CatalogueDifference>,
+            Option<CountedDocuments>,
+        ),
+        ServiceError,
+    > {
+        let entered = entered_table_two(&self.ctx.db, agency, year).await?;
+        Ok(match kept {
+            Some(documents) => {
+                let counted = CountedDocuments::count(documents, year);
+                let (table, differences) = table_two_with_catalogue(entered, &counted);
+                (Some(table), differences, Some(counted))
+            }
+            None => (entered, Vec::new(), None),
+        })
+    }
+
+    /// The report as the cases make it now, with table 二 counted from the catalogue or as
+    /// entered, and every check run.
+    async fn compute(&self, agency: &str, year: i32) -> Result<Computed, ServiceError> {
         let db = &self.ctx.db;
-        let active = match entry(db, agency, year, "active_disclosure").await? {
-            Some(body) => Some(
-                serde_json::from_str::<ActiveDisclosureEntry>(&body)
+        let kept = catalogue::kept_documents(db, agency).await?;
+        let (active, catalogue_differences, counted) =
+            self.table_two(agency, year, kept.as_deref()).await?;
+        // Last year's table 二 as published when locked, else as counted or entered now.
+        let previous_active = match entry(db, agency, year - 1, "locked").await? {
+            Some(body) => {
+                serde_json::from_str::<AnnualReport>(&body)
                     .map_err(|e| ServiceError::Internal(e.to_string()))?
-                    .figures,
-            ),
-            None => None,
+                    .active_disclosure
+            }
+            None => self.table_two(agency, year - 1, kept.as_deref()).await?.0,
         };
         let current = tally(db, agency, year).await?;
         let previous = tally(db, agency, year - 1).await?;
-        let previous_report = AnnualReport::from_tally(agency, year - 1, &previous, None, None)
+        let mut previous_report = AnnualReport::from_tally(agency, year - 1, &previous, None, None)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         let mut report = AnnualReport::from_tally(agency, year, &current, active, None)
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -168,6 +236,9 @@ impl Reporting {
             .unwrap_or_default();
         let fees = current.tables().fees;
         let mut section_one = report::draft_section_one_applications(&report);
+        if let Some(counted) = &counted {
+            section_one = format!("{}\n{section_one}", counted.sentence(year));
+        }
         if !entered.section_one_extra.is_empty() {
             section_one = format!("{}\n{section_one}", entered.section_one_extra);
         }
@@ -180,20 +251,46 @@ impl Reporting {
             section_five: entered.section_five,
             section_six,
         };
-        // Last year only counts for the cross-year check when it has cases at all.
+        // Last year's cases only count for the cross-year check when it has cases at all; its
+        // table 二 counts for the documents in force whenever it is known.
         let has_previous = previous_report
             .applications
             .rows
             .iter()
             .any(|(_, row)| row.iter().any(|c| c.unwrap_or(0) != 0));
+        if !has_previous {
+            previous_report.applications = Default::default();
+        }
+        previous_report.active_disclosure = previous_active;
+        let compare = has_previous || previous_report.active_disclosure.is_some();
         report.recheck(
-            has_previous.then_some(&previous_report),
+            compare.then_some(&previous_report),
             Some(&format!(
                 "{}\n{}",
                 narrative.section_one, narrative.section_six
             )),
         );
-        Ok((report, narrative))
+        report
+            .checks
+            .extend(catalogue_differences.iter().map(difference_check));
+        Ok(Computed {
+            report,
+            narrative,
+            catalogue_differences,
+        })
+    }
+}
+
+/// An entered figure that differs from the catalogue's count, as a warning of the report.
+fn difference_check(d: &CatalogueDifference) -> FailedCheck {
+    FailedCheck {
+        check: "catalogue_difference".into(),
+        severity: Severity::Warning,
+        row: d.row.into(),
+        column: d.column.into(),
+        left: d.entered.to_string(),
+        right: d.counted.to_string(),
+        message: d.to_string(),
     }
 }
 
@@ -243,6 +340,30 @@ fn to_json(report: &AnnualReport) -> Result<String, ServiceError> {
 /// Cell-by-cell differences between a locked report and the current figures.
 fn differences(locked: &AnnualReport, now: &AnnualReport) -> Vec<String> {
     let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (&locked.active_disclosure, &now.active_disclosure) {
+        for (row, x, y) in [
+            ("规章", &a.rules, &b.rules),
+            (
+                "行政规范性文件",
+                &a.normative_documents,
+                &b.normative_documents,
+            ),
+        ] {
+            for (column, p, q) in [
+                ("本年制发件数", x.issued, y.issued),
+                ("本年废止件数", x.repealed, y.repealed),
+                ("现行有效件数", x.in_force, y.in_force),
+            ] {
+                if p != q {
+                    out.push(format!(
+                        "表二「{row}」{column}：已锁定{}，现为{}",
+                        fmt_cell(p),
+                        fmt_cell(q)
+                    ));
+                }
+            }
+        }
+    }
     for ((key, a), (_, b)) in locked
         .applications
         .rows
@@ -325,7 +446,16 @@ impl server::ReportingService for Reporting {
         let mut diffs = Vec::new();
         let mut locked = false;
         for agency in &agencies {
-            let (now, n) = self.compute(agency, req.year).await?;
+            let Computed {
+                report: now,
+                narrative: n,
+                catalogue_differences,
+            } = self.compute(agency, req.year).await?;
+            diffs.extend(
+                catalogue_differences
+                    .iter()
+                    .map(|d| format!("{agency}：{d}")),
+            );
             let report = match entry(&self.ctx.db, agency, req.year, "locked").await? {
                 Some(body) => {
                     locked = true;
@@ -426,13 +556,45 @@ impl server::ReportingService for Reporting {
         let caller = auth::caller(&request)?;
         let req = request.into_inner();
         report_json_size("json", &req.json)?;
-        let entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
+        let mut entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
             .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
+        let agency = entry.agency.clone();
         caller
-            .run(Permission::ReportEnter, &entry.agency.clone(), "", async {
+            .run(Permission::ReportEnter, &agency, "", async move {
+                if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
+                    let counted = CountedDocuments::count(&documents, entry.year);
+                    let refused = catalogue_differences(&entry.figures, &counted);
+                    if !refused.is_empty() {
+                        let listed: Vec<String> = refused
+                            .iter()
+                            .map(|d| {
+                                format!(
+                                    "「{}」{}录入{}件，目录统计为{}件",
+                                    d.row, d.column, d.entered, d.counted
+                                )
+                            })
+                            .collect();
+                        return Err(ServiceError::invalid(
+                            "json",
+                            format!(
+                                "{}已建立主动公开目录，表二的规章和行政规范性文件件数按目录统计，与录入不符：{}。请删去这几项（或与目录一致）后再录入，或更正目录",
+                                entry.agency,
+                                listed.join("；")
+                            ),
+                        )
+                        .into());
+                    }
+                }
+                // Checked above as given: figures kept from an earlier entry that differ from the
+                // catalogue now are reported as differences with the report, not refused here.
+                if req.merge
+                    && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
+                {
+                    entry.figures = entry.figures.or(&known);
+                }
                 // Stored as read, so that nothing but the known figures is kept.
-                let body = serde_json::to_string(&entry)
-                    .map_err(|e| ServiceError::Internal(e.to_string()))?;
+                let body =
+                    serde_json::to_string(&entry).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 put_entry(
                     &self.ctx.db,
                     &entry.agency,
@@ -502,7 +664,7 @@ impl Reporting {
                 ServiceError::invalid("year", format!("{}年度报告已锁定", req.year)).into(),
             );
         }
-        let (report, _) = self.compute(&req.agency, req.year).await?;
+        let report = self.compute(&req.agency, req.year).await?.report;
         let json = to_json(&report)?;
         put_entry(&self.ctx.db, &req.agency, req.year, "locked", json.clone()).await?;
         Ok(Response::new(pb::AnnualReport {

@@ -55,13 +55,14 @@ pub struct Suggestion {
 
 impl ValidationFile {
     fn state(&self) -> &'static str {
+        use ogi_core::codes::ReviewState;
         if self.abandoned {
-            return "abandoned";
+            return ReviewState::Abandoned.code();
         }
         match self.case.stage() {
-            Stage::Received => "received",
-            Stage::AwaitingCorrection => "awaiting_correction",
-            _ => "accepted",
+            Stage::Received => ReviewState::Received.code(),
+            Stage::AwaitingCorrection => ReviewState::AwaitingCorrection.code(),
+            _ => ReviewState::Accepted.code(),
         }
     }
 }
@@ -228,7 +229,7 @@ impl EventHandler for OnReceived {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::ApplicationReceived(received)) = &event.payload else {
-            return Err(HandlerError::Reject("not application.received".into()));
+            return Err(HandlerError::Ignore("not application.received".into()));
         };
         let app = received
             .application
@@ -348,13 +349,17 @@ impl Validation {
         &self,
         ctx: &Option<pb::CommandContext>,
         case_id: &str,
+        fingerprint: &str,
         step: Step,
     ) -> Result<pb::Findings, ServiceError> {
         let (actor, on, command_id) = convert::context(ctx)?;
         let policy = &self.ctx.config.deadlines;
         let txn = self.ctx.db.begin().await?;
         let loaded = casefile::require::<ValidationFile, _>(&txn, case_id, "审核服务").await?;
-        if convert::command_seen(&txn, &command_id).await? {
+        if convert::command_seen(&txn, &command_id, fingerprint)
+            .await?
+            .is_some()
+        {
             txn.rollback().await?;
             return Ok(findings(case_id, &loaded.state, &self.calendar, policy));
         }
@@ -475,7 +480,7 @@ impl Validation {
         for e in &out {
             bus::append_outbox(&txn, e).await?;
         }
-        convert::command_applied(&txn, &command_id).await?;
+        convert::command_applied(&txn, &command_id, fingerprint, None).await?;
         txn.commit().await?;
         self.ctx.published();
         Ok(findings(case_id, &file, &self.calendar, policy))
@@ -545,8 +550,9 @@ impl server::ValidationService for Validation {
         let case_id = req.case_id.clone();
         caller
             .run(Permission::CaseAccept, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("accept_application", &req);
                 Ok(Response::new(
-                    self.command(&req.context, &req.case_id, Step::Accept)
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Accept)
                         .await?,
                 ))
             })
@@ -563,6 +569,7 @@ impl server::ValidationService for Validation {
         let case_id = req.case_id.clone();
         caller
             .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("request_correction", &req);
                 let due_on = convert::optional_date("due_on", &req.due_on)?;
                 if req.items.len() > limits::MAX_CORRECTION_ITEMS {
                     return Err(ServiceError::invalid(
@@ -582,6 +589,7 @@ impl server::ValidationService for Validation {
                     self.command(
                         &req.context,
                         &req.case_id,
+                        &fingerprint,
                         Step::RequestCorrection {
                             items: req.items.clone(),
                             due_on,
@@ -603,8 +611,9 @@ impl server::ValidationService for Validation {
         let case_id = req.case_id.clone();
         caller
             .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("record_correction", &req);
                 Ok(Response::new(
-                    self.command(&req.context, &req.case_id, Step::Correct)
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Correct)
                         .await?,
                 ))
             })
@@ -621,8 +630,9 @@ impl server::ValidationService for Validation {
         let case_id = req.case_id.clone();
         caller
             .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("record_abandonment", &req);
                 Ok(Response::new(
-                    self.command(&req.context, &req.case_id, Step::Abandon)
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Abandon)
                         .await?,
                 ))
             })

@@ -13,11 +13,13 @@
 //! - [`to_markdown`], [`to_html`]: the documents, laid out as the format prints them.
 
 mod check;
+pub mod decisions;
 mod docx;
 mod narrative;
 #[cfg(test)]
 mod office_tests;
 mod render;
+mod table_two;
 #[cfg(test)]
 mod tests;
 mod xlsx;
@@ -39,6 +41,9 @@ pub use check::{FailedCheck, Severity, check};
 pub use docx::to_docx;
 pub use narrative::{Narrative, draft_section_one_applications, section_six_fees};
 pub use render::{to_html, to_markdown};
+pub use table_two::{
+    CatalogueDifference, CountedDocuments, catalogue_differences, table_two_with_catalogue,
+};
 pub use xlsx::to_xlsx;
 
 /// One figure of a table. `None` is a blank (a JSON `null` or a missing key) in a report handed
@@ -807,6 +812,23 @@ impl ActiveDisclosureEntry {
 }
 
 impl ActiveDisclosure {
+    /// These figures, with `other`'s where these are blank.
+    pub fn or(&self, other: &ActiveDisclosure) -> ActiveDisclosure {
+        let docs = |a: &DocumentCounts, b: &DocumentCounts| DocumentCounts {
+            issued: a.issued.or(b.issued),
+            repealed: a.repealed.or(b.repealed),
+            in_force: a.in_force.or(b.in_force),
+        };
+        ActiveDisclosure {
+            rules: docs(&self.rules, &other.rules),
+            normative_documents: docs(&self.normative_documents, &other.normative_documents),
+            licensing_decisions: self.licensing_decisions.or(other.licensing_decisions),
+            penalty_decisions: self.penalty_decisions.or(other.penalty_decisions),
+            enforcement_decisions: self.enforcement_decisions.or(other.enforcement_decisions),
+            fees_10k_yuan: self.fees_10k_yuan.or(other.fees_10k_yuan),
+        }
+    }
+
     fn add(&self, other: &ActiveDisclosure) -> ActiveDisclosure {
         let docs = |a: &DocumentCounts, b: &DocumentCounts| DocumentCounts {
             issued: add_cells(a.issued, b.issued),

@@ -15,6 +15,9 @@ pub mod outbox {
         pub payload: Vec<u8>,
         pub created_at: DateTimeUtc,
         pub published_at: Option<DateTimeUtc>,
+        /// Why the event could not be published (a dead letter, 死信), when it could not: the
+        /// relay sets it aside and goes on with the next event.
+        pub dead_letter: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -35,6 +38,9 @@ pub mod inbox {
         #[sea_orm(primary_key, auto_increment = false)]
         pub event_id: String,
         pub processed_at: DateTimeUtc,
+        /// For a command's idempotency key: the fingerprint of the command it was given with,
+        /// so that the key reused with another command is refused.
+        pub fingerprint: Option<String>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -228,6 +234,61 @@ pub mod applicant_cases {
         pub applicant_key: String,
         #[sea_orm(primary_key, auto_increment = false)]
         pub case_id: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Publishing's catalogue (主动公开目录): one document of an agency.
+pub mod catalogue_documents {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "catalogue_documents")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: String,
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub title: String,
+        pub issued_on: Date,
+        pub published_on: Option<Date>,
+        pub valid_until: Option<Date>,
+        pub repealed_on: Option<Date>,
+        pub repealed_by: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub url: Option<String>,
+        pub version: i64,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// Reporting's projection of the catalogues: what table 二 counts.
+pub mod report_catalogue {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "report_catalogue")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub agency: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub number: String,
+        pub kind: String,
+        pub issued_on: Date,
+        pub valid_until: Option<Date>,
+        pub repealed_on: Option<Date>,
+        pub version: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

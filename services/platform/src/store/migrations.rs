@@ -13,6 +13,7 @@ enum Outbox {
     Payload,
     CreatedAt,
     PublishedAt,
+    DeadLetter,
 }
 
 #[derive(DeriveIden)]
@@ -21,6 +22,7 @@ enum Inbox {
     Consumer,
     EventId,
     ProcessedAt,
+    Fingerprint,
 }
 
 #[derive(DeriveIden)]
@@ -642,6 +644,179 @@ impl MigrationTrait for CreateReplyCounts {
     }
 }
 
+#[derive(DeriveIden)]
+enum CatalogueDocuments {
+    Table,
+    Agency,
+    Number,
+    Kind,
+    Title,
+    IssuedOn,
+    PublishedOn,
+    ValidUntil,
+    RepealedOn,
+    RepealedBy,
+    Url,
+    Version,
+    UpdatedAt,
+}
+
+/// Publishing: the proactive-disclosure catalogue (主动公开目录), one row per document of an
+/// agency, its number (文号) unique per agency; `version` counts its corrections and repeal.
+pub struct CreateCatalogue;
+
+impl MigrationName for CreateCatalogue {
+    fn name(&self) -> &str {
+        "m0007_catalogue"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCatalogue {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use CatalogueDocuments as D;
+        m.create_table(
+            Table::create()
+                .table(D::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(D::Agency).string().not_null())
+                .col(ColumnDef::new(D::Number).string().not_null())
+                .col(ColumnDef::new(D::Kind).string().not_null())
+                .col(ColumnDef::new(D::Title).text().not_null())
+                .col(ColumnDef::new(D::IssuedOn).date().not_null())
+                .col(ColumnDef::new(D::PublishedOn).date().null())
+                .col(ColumnDef::new(D::ValidUntil).date().null())
+                .col(ColumnDef::new(D::RepealedOn).date().null())
+                .col(ColumnDef::new(D::RepealedBy).string().null())
+                .col(ColumnDef::new(D::Url).text().null())
+                .col(ColumnDef::new(D::Version).big_integer().not_null())
+                .col(
+                    ColumnDef::new(D::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .primary_key(Index::create().col(D::Agency).col(D::Number))
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("catalogue_documents_agency_kind")
+                .table(D::Table)
+                .col(D::Agency)
+                .col(D::Kind)
+                .col(D::IssuedOn)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CatalogueDocuments::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum ReportCatalogue {
+    Table,
+    Agency,
+    Number,
+    Kind,
+    IssuedOn,
+    ValidUntil,
+    RepealedOn,
+    Version,
+}
+
+/// Reporting: its projection of the catalogues, the dates table 二 counts (制发, 废止,
+/// 现行有效), kept from the `catalogue.*` events; `version` is the document's, so an older
+/// event never overwrites a newer state.
+pub struct CreateReportCatalogue;
+
+impl MigrationName for CreateReportCatalogue {
+    fn name(&self) -> &str {
+        "m0007_report_catalogue"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateReportCatalogue {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        use ReportCatalogue as R;
+        m.create_table(
+            Table::create()
+                .table(R::Table)
+                .if_not_exists()
+                .col(ColumnDef::new(R::Agency).string().not_null())
+                .col(ColumnDef::new(R::Number).string().not_null())
+                .col(ColumnDef::new(R::Kind).string().not_null())
+                .col(ColumnDef::new(R::IssuedOn).date().not_null())
+                .col(ColumnDef::new(R::ValidUntil).date().null())
+                .col(ColumnDef::new(R::RepealedOn).date().null())
+                .col(ColumnDef::new(R::Version).big_integer().not_null())
+                .primary_key(Index::create().col(R::Agency).col(R::Number))
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(ReportCatalogue::Table).to_owned())
+            .await
+    }
+}
+
+/// Every service database: the outbox's dead letters (an event that cannot be published is set
+/// aside with its reason, so the events after it flow) and the fingerprint of the command an
+/// idempotency key was given with (the key reused with another command is refused).
+pub struct DeadLettersAndCommandFingerprints;
+
+impl MigrationName for DeadLettersAndCommandFingerprints {
+    fn name(&self) -> &str {
+        "m0007_dead_letters_and_command_fingerprints"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for DeadLettersAndCommandFingerprints {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        // One column per statement: SQLite alters one thing at a time.
+        m.alter_table(
+            Table::alter()
+                .table(Outbox::Table)
+                .add_column(ColumnDef::new(Outbox::DeadLetter).text().null())
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Inbox::Table)
+                .add_column(ColumnDef::new(Inbox::Fingerprint).string().null())
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.alter_table(
+            Table::alter()
+                .table(Inbox::Table)
+                .drop_column(Inbox::Fingerprint)
+                .to_owned(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter()
+                .table(Outbox::Table)
+                .drop_column(Outbox::DeadLetter)
+                .to_owned(),
+        )
+        .await
+    }
+}
+
 /// Accounts: users, the agency registry, sessions, signing keys and the audit trail.
 pub struct CreateAccounts;
 
@@ -919,20 +1094,39 @@ migrator!(
         CreateMessaging,
         CreateCounters,
         CreateApplications,
-        ReceiptNumberPerAgency
+        ReceiptNumberPerAgency,
+        DeadLettersAndCommandFingerprints
     ]
 );
 migrator!(
     /// Validation's database: findings and correction state per case.
-    ValidationMigrator, [CreateMessaging, CreateCaseFiles, CreateApplicantIndex]
+    ValidationMigrator,
+    [
+        CreateMessaging,
+        CreateCaseFiles,
+        CreateApplicantIndex,
+        DeadLettersAndCommandFingerprints
+    ]
 );
 migrator!(
     /// Approval's database: the case file while it is handled.
-    ApprovalMigrator, [CreateMessaging, CreateCaseFiles]
+    ApprovalMigrator,
+    [
+        CreateMessaging,
+        CreateCaseFiles,
+        DeadLettersAndCommandFingerprints
+    ]
 );
 migrator!(
-    /// Publishing's database: reply letters and document-number counters.
-    PublishingMigrator, [CreateMessaging, CreateCounters, CreateCaseFiles]
+    /// Publishing's database: reply letters, document-number counters, the catalogue.
+    PublishingMigrator,
+    [
+        CreateMessaging,
+        CreateCounters,
+        CreateCaseFiles,
+        CreateCatalogue,
+        DeadLettersAndCommandFingerprints
+    ]
 );
 migrator!(
     /// Reporting's database: projections (built in the reporting issue).
@@ -940,10 +1134,17 @@ migrator!(
     [
         CreateMessaging,
         CreateReportProjections,
-        CreateReplyCounts
+        CreateReplyCounts,
+        CreateReportCatalogue,
+        DeadLettersAndCommandFingerprints
     ]
 );
 migrator!(
     /// Accounts' database: users, agencies, sessions, signing keys, the audit trail.
-    AccountsMigrator, [CreateMessaging, CreateAccounts]
+    AccountsMigrator,
+    [
+        CreateMessaging,
+        CreateAccounts,
+        DeadLettersAndCommandFingerprints
+    ]
 );
