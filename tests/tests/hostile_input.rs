@@ -333,6 +333,67 @@ async fn hostile_input_is_refused_by_field_and_nothing_is_stored() {
         json["active_disclosure"]
     );
     assert_eq!(stored_applications(&mut intake).await, 1);
+
+    // Finding 8: a long query is a field error, not INTERNAL; page tokens are signed.
+    assert_refused(
+        intake
+            .list_applications(pb::ListApplicationsRequest {
+                query: "查".repeat(5_000),
+                ..Default::default()
+            })
+            .await,
+        "query",
+        "最多100个字符",
+    );
+    intake
+        .submit_application(application("GOOD-2"))
+        .await
+        .unwrap();
+    let first = intake
+        .list_applications(pb::ListApplicationsRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.applications.len(), 1);
+    assert!(
+        !first
+            .next_page_token
+            .contains(&first.applications[0].case_id)
+    );
+    let second = intake
+        .list_applications(pb::ListApplicationsRequest {
+            page_size: 1,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.applications.len(), 1);
+    assert_ne!(
+        second.applications[0].case_id,
+        first.applications[0].case_id
+    );
+    for forged in [
+        first.applications[0].case_id.clone(),
+        "garbage".to_string(),
+        format!("{}0", first.next_page_token),
+    ] {
+        assert_refused(
+            intake
+                .list_applications(pb::ListApplicationsRequest {
+                    page_size: 1,
+                    page_token: forged,
+                    ..Default::default()
+                })
+                .await,
+            "page_token",
+            "分页标记无效",
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -62,10 +62,72 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         Arc::new(LockOnValidation),
     );
     let routes = tonic::service::Routes::new(
-        server::IntakeServiceServer::new(Intake { ctx: ctx.clone() })
-            .max_decoding_message_size(limits::GRPC_MAX_MESSAGE_BYTES),
+        server::IntakeServiceServer::new(Intake {
+            page_tokens: PageTokens::new(ctx.config.page_token_key.as_deref())?,
+            ctx: ctx.clone(),
+        })
+        .max_decoding_message_size(limits::GRPC_MAX_MESSAGE_BYTES),
     );
     runtime::serve(&ctx, &["ogi.v1.IntakeService"], routes).await
+}
+
+/// Opaque page tokens: the last case id of a page with an HMAC-SHA256 over it, so that a token
+/// the service did not issue (or one altered) is refused rather than silently used.
+pub struct PageTokens {
+    key: ring::hmac::Key,
+}
+
+impl PageTokens {
+    /// With the configured key, or a random one for this process when none is configured.
+    pub fn new(configured: Option<&str>) -> anyhow::Result<Self> {
+        let secret = match configured {
+            Some(k) if !k.is_empty() => k.as_bytes().to_vec(),
+            _ => {
+                let mut random = [0u8; 32];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+                    .map_err(|_| anyhow::anyhow!("no random source for the page token key"))?;
+                random.to_vec()
+            }
+        };
+        Ok(PageTokens {
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
+        })
+    }
+
+    /// The token of the page after `case_id`.
+    pub fn seal(&self, case_id: &str) -> String {
+        let tag = ring::hmac::sign(&self.key, case_id.as_bytes());
+        format!("{}.{}", hex(case_id.as_bytes()), hex(&tag.as_ref()[..16]))
+    }
+
+    /// The case id a token names, when the service issued it.
+    pub fn open(&self, token: &str) -> Option<String> {
+        let (id, tag) = token.split_once('.')?;
+        let id = unhex(id)?;
+        let tag = unhex(tag)?;
+        let full = ring::hmac::sign(&self.key, &id);
+        // The truncated tags compared in constant time.
+        (tag.len() == 16 && ring_eq(&full.as_ref()[..16], &tag)).then_some(())?;
+        String::from_utf8(id).ok()
+    }
+}
+
+fn ring_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Once validation accepted the application or asked for correction, it can no longer be amended.
@@ -92,6 +154,8 @@ impl EventHandler for LockOnValidation {
 
 pub struct Intake {
     pub ctx: ServiceContext,
+    /// Signs the page tokens of `ListApplications`.
+    pub page_tokens: PageTokens,
 }
 
 struct Checked {
@@ -592,6 +656,19 @@ impl Intake {
         } else {
             req.page_size.min(1000)
         } as u64;
+        convert::text("agency", text::AGENCY, &req.agency)?;
+        convert::text("query", text::QUERY, &req.query)?;
+        convert::text("page_token", text::PAGE_TOKEN, &req.page_token)?;
+        let after = if req.page_token.is_empty() {
+            None
+        } else {
+            Some(self.page_tokens.open(&req.page_token).ok_or_else(|| {
+                ServiceError::invalid(
+                    "page_token",
+                    "分页标记无效（不是本服务发出的，或已被改动），请从第一页重新查询",
+                )
+            })?)
+        };
         let mut query = applications::Entity::find().order_by_asc(applications::Column::CaseId);
         if !req.agency.is_empty() {
             query = query.filter(applications::Column::Agency.eq(req.agency.clone()));
@@ -615,8 +692,8 @@ impl Intake {
                     .add(applications::Column::Record.like(like())),
             );
         }
-        if !req.page_token.is_empty() {
-            query = query.filter(applications::Column::CaseId.gt(req.page_token.clone()));
+        if let Some(after) = after {
+            query = query.filter(applications::Column::CaseId.gt(after));
         }
         let rows = query
             .limit(page_size + 1)
@@ -634,7 +711,9 @@ impl Intake {
         }
         Ok(Response::new(pb::ListApplicationsResponse {
             next_page_token: if more {
-                rows.last().map(|m| m.case_id.clone()).unwrap_or_default()
+                rows.last()
+                    .map(|m| self.page_tokens.seal(&m.case_id))
+                    .unwrap_or_default()
             } else {
                 String::new()
             },

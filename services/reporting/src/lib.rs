@@ -322,14 +322,21 @@ impl DocumentFormat {
     }
 
     /// The text body (html, md) and the binary document (docx, xlsx) of the report.
-    fn render(self, report: &AnnualReport, narrative: &Narrative) -> (String, Vec<u8>) {
-        match self {
+    fn render(
+        self,
+        report: &AnnualReport,
+        narrative: &Narrative,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        Ok(match self {
             Self::Json => (String::new(), Vec::new()),
             Self::Html => (report::to_html(report, narrative), Vec::new()),
             Self::Markdown => (report::to_markdown(report, narrative), Vec::new()),
             Self::Docx => (String::new(), report::to_docx(report, narrative)),
-            Self::Xlsx => (String::new(), report::to_xlsx(report, narrative)),
-        }
+            Self::Xlsx => (
+                String::new(),
+                report::to_xlsx(report, narrative).map_err(ServiceError::Internal)?,
+            ),
+        })
     }
 }
 
@@ -499,7 +506,7 @@ impl server::ReportingService for Reporting {
             };
             (sum, n)
         };
-        let (body, document) = format.render(&report, &narrative);
+        let (body, document) = format.render(&report, &narrative)?;
         Ok(Response::new(pb::AnnualReport {
             json: to_json(&report)?,
             body,
