@@ -55,7 +55,8 @@ RUN_AS_USER = 10001
 # Keys ogi's ServiceConfig accepts (serde deny_unknown_fields).
 CONFIG_KEYS = {
     "listen", "admin_listen", "database_url", "nats_url", "stream_replicas", "calendar_file",
-    "shutdown_grace_secs", "log_json", "otlp_endpoint", "deadlines", "agencies",
+    "shutdown_grace_secs", "log_json", "otlp_endpoint", "deadlines", "agencies", "accounts_url",
+    "production",
 }
 CRD_SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_cluster_v1.json",

@@ -15,6 +15,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "approval",
         "publishing",
         "reporting",
+        "accounts",
     ]
     .map(|name| root.join(format!("ogi/v1/{name}.proto")));
     for file in &files {

@@ -1,6 +1,8 @@
-//! A whole ogi system for a test: a private nats-server, the four service binaries on free
-//! ports, each with its own SQLite file or PostgreSQL database, and the `ogi` command pointed at
-//! them. Everything is stopped and removed on drop.
+//! A whole ogi system for a test: a private nats-server, the service binaries on free ports
+//! (accounts first), each with its own SQLite file or PostgreSQL database, and the `ogi`
+//! command pointed at them, signed in as the all-roles local operator of dev mode (its
+//! credential under the system's own `OGI_CONFIG_DIR`). Everything is stopped and removed on
+//! drop.
 //!
 //! [`System::start_on`] runs the services on a NATS the test provides (a
 //! [`ogi_testkit::NatsCluster`], say) instead of a private nats-server.
@@ -13,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port};
 
-pub const SERVICES: [&str; 5] = [
+pub const SERVICES: [&str; 6] = [
+    "accounts",
     "intake",
     "validation",
     "approval",
@@ -82,12 +85,34 @@ impl std::ops::DerefMut for Nats {
     }
 }
 
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// A channel carrying a token.
+pub type Authed =
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>;
+
 pub struct System {
     pub nats: Nats,
     pub services: Vec<Service>,
     pub dir: tempfile::TempDir,
     /// The `--config` file every service gets, on a system started with extra configuration.
     config: Option<PathBuf>,
+    /// The local operator's password (dev mode).
+    pub operator_password: String,
     _databases: Vec<PgDatabase>,
 }
 
@@ -180,6 +205,7 @@ impl System {
             services,
             dir,
             config,
+            operator_password: format!("Dev-{}", uuid::Uuid::now_v7().simple()),
             _databases: databases,
         };
         let first = if external {
@@ -197,7 +223,75 @@ impl System {
             system.start_service(i)?;
         }
         system.wait_healthy(Duration::from_secs(60))?;
+        system.sign_in_operator()?;
         Ok(system)
+    }
+
+    /// Sign the system's `ogi` in as the local operator, as `ogi dev` does.
+    pub fn sign_in_operator(&self) -> anyhow::Result<()> {
+        let out = self.ogi_with_stdin(
+            &self.operator_config_dir(),
+            &["login", "--username", "operator", "--password-stdin"],
+            &format!("{}\n", self.operator_password),
+        );
+        anyhow::ensure!(
+            out.status.success(),
+            "operator sign-in failed: {}{}\n{}",
+            stdout(&out),
+            stderr(&out),
+            self.logs()
+        );
+        Ok(())
+    }
+
+    /// Register an agency in the registry as the local operator (commands for an agency not
+    /// registered are refused).
+    pub fn register_agency(&self, name: &str) {
+        let out = self.ogi(&["admin", "agency", "add", name]);
+        assert!(
+            out.status.success() || stderr(&out).contains("已登记"),
+            "{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+    }
+
+    /// The local operator's current access token (from the credential `ogi` keeps).
+    pub fn operator_token(&self) -> String {
+        let text = std::fs::read_to_string(self.operator_config_dir().join("credentials.json"))
+            .expect("the operator's credential");
+        let credential: serde_json::Value = serde_json::from_str(&text).expect("credential JSON");
+        credential["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// A channel to service `name` whose calls carry the local operator's token, for tests
+    /// that call the gRPC API directly.
+    pub fn operator_channel(&self, name: &str) -> Authed {
+        let service = &self.services[self.index(name)];
+        let channel =
+            tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{}", service.port))
+                .expect("endpoint")
+                .connect_lazy();
+        let value = format!("Bearer {}", self.operator_token())
+            .parse()
+            .expect("token as metadata");
+        tonic::service::interceptor::InterceptedService::new(channel, Bearer(value))
+    }
+
+    /// The `OGI_CONFIG_DIR` of the local operator's credential.
+    pub fn operator_config_dir(&self) -> PathBuf {
+        self.dir.path().join("ogi-config")
+    }
+
+    /// The accounts service's address.
+    pub fn accounts_url(&self) -> String {
+        format!(
+            "http://127.0.0.1:{}",
+            self.services[self.index("accounts")].port
+        )
     }
 
     /// Waits until service `i` has logged that its storage and bus are ready (its streams are
@@ -248,6 +342,8 @@ impl System {
             .iter()
             .flat_map(|path| ["--config".to_owned(), path.display().to_string()])
             .collect();
+        let accounts_url = self.accounts_url();
+        let operator_password = self.operator_password.clone();
         let s = &mut self.services[i];
         let log = std::fs::OpenOptions::new()
             .create(true)
@@ -257,8 +353,16 @@ impl System {
             .admin_port
             .map(|port| vec!["--admin-listen".into(), format!("127.0.0.1:{port}")])
             .unwrap_or_default();
-        let child = Command::new(binary(&format!("ogi-{}", s.name)))
+        let mut command = Command::new(binary(&format!("ogi-{}", s.name)));
+        if s.name == "accounts" {
+            command
+                .arg("--dev-operator")
+                .env("OGI_DEV_OPERATOR_PASSWORD", &operator_password);
+        }
+        let child = command
             .args([
+                "--accounts-url",
+                &accounts_url,
                 "--listen",
                 &format!("127.0.0.1:{}", s.port),
                 "--database-url",
@@ -378,14 +482,42 @@ impl System {
             .collect()
     }
 
-    /// Run the `ogi` command against this system.
+    /// Run the `ogi` command against this system, signed in as the local operator.
     pub fn ogi(&self, args: &[&str]) -> Output {
+        self.ogi_in(&self.operator_config_dir(), args)
+    }
+
+    /// Run `ogi` with the credential under `config_dir` (another user's `OGI_CONFIG_DIR`).
+    pub fn ogi_in(&self, config_dir: &Path, args: &[&str]) -> Output {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         all.extend(self.endpoint_args());
         Command::new(binary("ogi"))
             .args(all)
+            .env("OGI_CONFIG_DIR", config_dir)
             .output()
             .expect("run ogi")
+    }
+
+    /// Run `ogi` under `config_dir` with `input` on its standard input.
+    pub fn ogi_with_stdin(&self, config_dir: &Path, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        all.extend(self.endpoint_args());
+        let mut child = Command::new(binary("ogi"))
+            .args(all)
+            .env("OGI_CONFIG_DIR", config_dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ogi");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(input.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("run ogi")
     }
 
     /// Start `ogi` in the background (for killing services while it runs).
@@ -394,6 +526,7 @@ impl System {
         all.extend(self.endpoint_args());
         Command::new(binary("ogi"))
             .args(all)
+            .env("OGI_CONFIG_DIR", self.operator_config_dir())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -64,6 +64,7 @@ async fn bad_input_is_refused_with_the_field_and_changes_nothing() {
     assert_eq!(export_lines(&system), 1);
 
     // A wrong identity check digit at intake is an error, and nothing is stored.
+    system.register_agency("测试局");
     let base = [
         "submit",
         "--agency",

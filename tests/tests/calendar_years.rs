@@ -20,6 +20,7 @@ adjusted_workdays = [2027-02-13]
 "#;
 
 fn submit(system: &System, received_on: &str) -> String {
+    system.register_agency("测试局");
     let out = system.ogi(&[
         "submit",
         "--agency",

@@ -71,6 +71,7 @@ fn applied(system: &System, args: &[&str]) -> String {
 
 async fn table_two_from_the_catalogue(backend: Backend) {
     let system = System::start(backend).await.unwrap();
+    system.register_agency(AGENCY);
     let file = catalogue_file();
     let file = file.to_str().unwrap();
 
@@ -378,6 +379,7 @@ fn case(
 #[tokio::test(flavor = "multi_thread")]
 async fn three_applicants_asking_for_the_same_document_are_a_candidate() {
     let system = System::start(Backend::Sqlite).await.unwrap();
+    system.register_agency(AGENCY);
     let document = "申请公开安居区2023年城镇老旧小区改造项目的立项批复文件";
     let records = [
         case(

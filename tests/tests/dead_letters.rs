@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use ogi_e2e::scrape::{http_get, sample};
-use ogi_e2e::{Backend, System, stdout};
+use ogi_e2e::{Authed, Backend, System, stdout};
 use ogi_platform::store::entities::outbox;
 use ogi_proto::v1 as pb;
 use pb::approval_service_client::ApprovalServiceClient;
@@ -13,17 +13,11 @@ use pb::intake_service_client::IntakeServiceClient;
 use pb::validation_service_client::ValidationServiceClient;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Database, EntityTrait, QueryFilter, Set};
 use tonic::Code;
-use tonic::transport::Channel;
 
-fn channel(system: &System, name: &str) -> Channel {
-    let service = system
-        .services
-        .iter()
-        .find(|s| s.name == name)
-        .expect("known service");
-    tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{}", service.port))
-        .unwrap()
-        .connect_lazy()
+/// A channel to `name` carrying the local operator's token, the test agency registered.
+fn channel(system: &System, name: &str) -> Authed {
+    system.register_agency("测试局");
+    system.operator_channel(name)
 }
 
 fn database_url(system: &System, name: &str) -> String {

@@ -29,6 +29,7 @@ struct Dev {
 impl Dev {
     fn start(args: &[String]) -> Dev {
         let mut child = Command::new(binary("ogi"))
+            .env("OGI_CONFIG_DIR", config_dir())
             .arg("dev")
             .args(args)
             .stdout(Stdio::piped())
@@ -119,8 +120,14 @@ fn forward_lines(out: ChildStdout) -> mpsc::Receiver<String> {
 }
 
 /// `ogi ARGS --intake … --reporting …`
+/// Where `ogi dev` keeps the local operator's credential in this test (not the user's own).
+fn config_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("ogi-dev-test-{}", std::process::id()))
+}
+
 fn ogi(endpoints: &[String], args: &[&str]) -> std::process::Output {
     Command::new(binary("ogi"))
+        .env("OGI_CONFIG_DIR", config_dir())
         .args(args)
         .args(endpoints)
         .output()
@@ -135,12 +142,12 @@ fn scrape(port: u16) -> String {
 
 /// Intake's answered gRPC calls and approval's applied events, as `/metrics` shows them.
 fn counters(admin_ports: &[u16]) -> (f64, f64) {
-    let intake = scrape(admin_ports[0]);
+    let intake = scrape(admin_ports[1]);
     let calls = metric(&intake, "ogi_grpc_requests_total", |k, v| {
         k != "method" || v.starts_with("/ogi.v1.IntakeService/")
     })
     .unwrap_or(0.0);
-    let approval = scrape(admin_ports[2]);
+    let approval = scrape(admin_ports[3]);
     let applied = sample(
         &approval,
         "ogi_events_consumed_total",
@@ -148,6 +155,32 @@ fn counters(admin_ports: &[u16]) -> (f64, f64) {
     )
     .unwrap_or(0.0);
     (calls, applied)
+}
+
+/// Wait until no service has an unpublished outbox event or an unacknowledged message.
+fn wait_settled(admin_ports: &[u16]) {
+    let start = Instant::now();
+    loop {
+        let busy: Vec<String> = admin_ports
+            .iter()
+            .zip(SERVICES)
+            .filter_map(|(port, service)| {
+                let text = scrape(*port);
+                let backlog = sample(&text, "ogi_outbox_backlog", &[]);
+                let pending = sample(&text, "ogi_consumer_pending", &[]).unwrap_or(0.0);
+                (backlog != Some(0.0) || pending > 0.0)
+                    .then(|| format!("{service}: backlog {backlog:?}, pending {pending}"))
+            })
+            .collect();
+        if busy.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the system did not settle: {busy:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// The service databases whose names start with `prefix`.
@@ -346,6 +379,9 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Once every event is published and consumed (as /metrics shows), the report is final.
+    wait_settled(&admin_ports);
+    let report = wait_for_report(&endpoints);
     dev.stop();
 
     // Started again on the same databases: nothing is created or loaded, the cases are there.
@@ -359,8 +395,18 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
         !printed.iter().any(|l| l.contains("新数据目录")),
         "existing databases are not new: {printed:?}"
     );
-    let again = wait_for_report(&endpoints);
-    assert_eq!(again["applications"], report["applications"]);
+    let start = Instant::now();
+    loop {
+        let again = wait_for_report(&endpoints);
+        if again["applications"] == report["applications"] {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "after a restart the report differs:\n{again}\nbefore:\n{report}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     dev.stop();
 }
 
@@ -393,6 +439,41 @@ fn ogi_dev_names_a_bad_postgres_option() {
         assert!(stderr(&out).contains(option), "{args:?}: {}", stderr(&out));
         assert!(!data_dir.exists(), "{args:?}: nothing created");
     }
+}
+
+/// A service that cannot start (its admin port is taken) stops `ogi dev` at once, naming the
+/// service and its log's last line, instead of waiting for a health check that never comes.
+#[test]
+fn ogi_dev_names_a_service_that_cannot_start() {
+    let nats = NatsServer::start().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut admin_ports: Vec<String> = SERVICES.iter().map(|_| free_port().to_string()).collect();
+    admin_ports[0] = taken.local_addr().unwrap().port().to_string();
+    let endpoints = SERVICES.iter().flat_map(|name| {
+        [
+            format!("--{name}"),
+            format!("http://127.0.0.1:{}", free_port()),
+        ]
+    });
+    let started = Instant::now();
+    let out = Command::new(binary("ogi"))
+        .arg("dev")
+        .args(["--data-dir", dir.path().join("data").to_str().unwrap()])
+        .args(["--nats-url", &nats.url])
+        .args(["--admin-ports", &admin_ports.join(",")])
+        .args(endpoints)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let error = stderr(&out);
+    assert!(error.contains("intake 启动失败"), "{error}");
+    assert!(error.contains("intake.log"), "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 fn logs(data_dir: &Path) -> String {

@@ -65,6 +65,7 @@ async fn the_readme_walk_through_runs_as_written() {
     );
     let mut command = Command::new("bash");
     command
+        .env("OGI_CONFIG_DIR", system.operator_config_dir())
         .args(["-c", &script])
         .current_dir(ogi_testkit::workspace_root());
     for pair in system.endpoint_args().chunks(2) {
@@ -220,6 +221,7 @@ async fn cases_are_found_by_reference_applicant_and_filters() {
     let mut args = vec!["show".to_string(), case.reference.clone()];
     args.extend(system.endpoint_args());
     let out = Command::new("bash")
+        .env("OGI_CONFIG_DIR", system.operator_config_dir())
         .args([
             "-c",
             "\"$0\" \"$@\" | head -1",

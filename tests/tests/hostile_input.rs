@@ -2,7 +2,7 @@
 //! a clear Chinese error naming the field (and the limit), and nothing is stored
 //! (issue 11's findings 1, 3, 5, 6, 7 and 10).
 
-use ogi_e2e::{Backend, System, stdout};
+use ogi_e2e::{Authed, Backend, System, stdout};
 use ogi_platform::error::field_violations;
 use ogi_proto::v1 as pb;
 use pb::approval_service_client::ApprovalServiceClient;
@@ -10,19 +10,13 @@ use pb::intake_service_client::IntakeServiceClient;
 use pb::reporting_service_client::ReportingServiceClient;
 use pb::validation_service_client::ValidationServiceClient;
 use tonic::Code;
-use tonic::transport::Channel;
 
 const AGENCY: &str = "测试局";
 
-fn channel(system: &System, name: &str) -> Channel {
-    let service = system
-        .services
-        .iter()
-        .find(|s| s.name == name)
-        .expect("known service");
-    tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{}", service.port))
-        .unwrap()
-        .connect_lazy()
+/// A channel to `name` carrying the local operator's token, the agency registered first.
+fn channel(system: &System, name: &str) -> Authed {
+    system.register_agency(AGENCY);
+    system.operator_channel(name)
 }
 
 fn context(on: &str, key: &str) -> Option<pb::CommandContext> {
@@ -73,7 +67,7 @@ fn assert_refused<T: std::fmt::Debug>(result: Result<T, tonic::Status>, field: &
     );
 }
 
-async fn stored_applications(intake: &mut IntakeServiceClient<Channel>) -> usize {
+async fn stored_applications(intake: &mut IntakeServiceClient<Authed>) -> usize {
     intake
         .list_applications(pb::ListApplicationsRequest {
             page_size: 1000,
@@ -199,7 +193,7 @@ async fn hostile_input_is_refused_by_field_and_nothing_is_stored() {
             Err(s) => panic!("accept: {s:?}"),
         }
     }
-    let get_case = |mut approval: ApprovalServiceClient<Channel>, case_id: String| async move {
+    let get_case = |mut approval: ApprovalServiceClient<Authed>, case_id: String| async move {
         approval
             .get_case(pb::GetCaseRequest { case_id })
             .await
@@ -339,6 +333,67 @@ async fn hostile_input_is_refused_by_field_and_nothing_is_stored() {
         json["active_disclosure"]
     );
     assert_eq!(stored_applications(&mut intake).await, 1);
+
+    // Finding 8: a long query is a field error, not INTERNAL; page tokens are signed.
+    assert_refused(
+        intake
+            .list_applications(pb::ListApplicationsRequest {
+                query: "查".repeat(5_000),
+                ..Default::default()
+            })
+            .await,
+        "query",
+        "最多100个字符",
+    );
+    intake
+        .submit_application(application("GOOD-2"))
+        .await
+        .unwrap();
+    let first = intake
+        .list_applications(pb::ListApplicationsRequest {
+            page_size: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(first.applications.len(), 1);
+    assert!(
+        !first
+            .next_page_token
+            .contains(&first.applications[0].case_id)
+    );
+    let second = intake
+        .list_applications(pb::ListApplicationsRequest {
+            page_size: 1,
+            page_token: first.next_page_token.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(second.applications.len(), 1);
+    assert_ne!(
+        second.applications[0].case_id,
+        first.applications[0].case_id
+    );
+    for forged in [
+        first.applications[0].case_id.clone(),
+        "garbage".to_string(),
+        format!("{}0", first.next_page_token),
+    ] {
+        assert_refused(
+            intake
+                .list_applications(pb::ListApplicationsRequest {
+                    page_size: 1,
+                    page_token: forged,
+                    ..Default::default()
+                })
+                .await,
+            "page_token",
+            "分页标记无效",
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

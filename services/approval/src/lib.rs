@@ -7,12 +7,14 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
+use ogi_core::access::Permission;
 use ogi_core::calendar::WorkCalendar;
 use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
 use ogi_core::limits::text;
+use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -39,6 +41,9 @@ pub struct ApprovalFile {
     pub fee_basis: Option<String>,
     /// Who did what, in Chinese, dated.
     pub history: Vec<(NaiveDate, String)>,
+    /// Who drafted the decision (separation of duties: not its approver).
+    #[serde(default)]
+    pub drafted_by: String,
 }
 
 fn stage_code(stage: Stage) -> &'static str {
@@ -311,6 +316,7 @@ impl EventHandler for OnPipelineEvent {
                     other_agency: None,
                     fee_basis: None,
                     history: vec![],
+                    drafted_by: String::new(),
                 };
                 let mut commands = Vec::new();
                 if let Some(requested) = date(&a.correction_requested_on)? {
@@ -345,6 +351,7 @@ impl EventHandler for OnPipelineEvent {
                     other_agency: None,
                     fee_basis: None,
                     history: vec![],
+                    drafted_by: String::new(),
                 };
                 let requested = date(&a.correction_requested_on)?.unwrap_or(on);
                 let mut commands = vec![
@@ -410,7 +417,7 @@ impl EventHandler for OnPipelineEvent {
                 .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 Ok(())
             }
-            _ => Err(HandlerError::Reject("unexpected event".into())),
+            _ => Err(HandlerError::Ignore("unexpected event".into())),
         }
     }
 }
@@ -560,12 +567,200 @@ fn consultation_kind(text: &str) -> Result<ConsultationKind, ServiceError> {
 
 type Reply<T> = Result<Response<T>, Status>;
 
+/// A command request: its context (the actor is set from the token) and case.
+trait CaseCommand {
+    fn parts(&mut self) -> (&mut Option<pb::CommandContext>, &String);
+}
+
+macro_rules! case_command {
+    ($($t:ty),*) => {
+        $(impl CaseCommand for $t {
+            fn parts(&mut self) -> (&mut Option<pb::CommandContext>, &String) {
+                (&mut self.context, &self.case_id)
+            }
+        })*
+    };
+}
+
+case_command!(
+    pb::StartConsultationRequest,
+    pb::RecordConsultationReplyRequest,
+    pb::ExtendRequest,
+    pb::NotifyFeeRequest,
+    pb::RecordFeePaymentRequest,
+    pb::DraftDecisionRequest,
+    pb::ReturnDecisionRequest,
+    pb::ApproveDecisionRequest,
+    pb::RecordReviewRequest
+);
+
+impl Approval {
+    /// The caller, the request with the caller as its actor, the case's agency and id.
+    async fn begin<T: CaseCommand>(
+        &self,
+        request: Request<T>,
+    ) -> Result<(Caller, Request<T>, String, String), Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        let (context, case_id) = req.parts();
+        caller.stamp(context)?;
+        let case_id = case_id.clone();
+        let agency = casefile::agency_of(&self.ctx.db, &case_id, "办理审批服务").await?;
+        Ok((caller, Request::new(req), agency, case_id))
+    }
+}
+
 #[tonic::async_trait]
 impl server::ApprovalService for Approval {
+    async fn start_consultation(
+        &self,
+        request: Request<pb::StartConsultationRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseConsult,
+                &agency,
+                &case_id,
+                self.do_start_consultation(request),
+            )
+            .await
+    }
+
+    async fn record_consultation_reply(
+        &self,
+        request: Request<pb::RecordConsultationReplyRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseConsult,
+                &agency,
+                &case_id,
+                self.do_record_consultation_reply(request),
+            )
+            .await
+    }
+
+    async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseExtend,
+                &agency,
+                &case_id,
+                self.do_extend(request),
+            )
+            .await
+    }
+
+    async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseFee,
+                &agency,
+                &case_id,
+                self.do_notify_fee(request),
+            )
+            .await
+    }
+
+    async fn record_fee_payment(
+        &self,
+        request: Request<pb::RecordFeePaymentRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseFee,
+                &agency,
+                &case_id,
+                self.do_record_fee_payment(request),
+            )
+            .await
+    }
+
+    async fn draft_decision(
+        &self,
+        request: Request<pb::DraftDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseDraft,
+                &agency,
+                &case_id,
+                self.do_draft_decision(request),
+            )
+            .await
+    }
+
+    async fn return_decision(
+        &self,
+        request: Request<pb::ReturnDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::ReplyReturn,
+                &agency,
+                &case_id,
+                self.do_return_decision(request),
+            )
+            .await
+    }
+
+    async fn record_review(
+        &self,
+        request: Request<pb::RecordReviewRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller
+            .run(
+                Permission::CaseReview,
+                &agency,
+                &case_id,
+                self.do_record_review(request),
+            )
+            .await
+    }
+
+    async fn approve_decision(
+        &self,
+        request: Request<pb::ApproveDecisionRequest>,
+    ) -> Reply<pb::CaseFile> {
+        let (caller, request, agency, case_id) = self.begin(request).await?;
+        caller.authorize(Permission::ReplyApprove, &agency, &case_id)?;
+        // Separation of duties; history imported by the local operator (who replays every
+        // step of a closed case) is the one exception.
+        let importing = request
+            .get_ref()
+            .context
+            .as_ref()
+            .is_some_and(|c| c.command_id.starts_with("import:"))
+            && caller.principal.scope == ogi_core::access::Scope::All;
+        if !importing
+            && let Some(loaded) = casefile::load::<ApprovalFile, _>(&self.ctx.db, &case_id).await?
+            && let Err(denial) = caller.principal.check_not_drafter(&loaded.state.drafted_by)
+        {
+            return Err(caller.deny(
+                Permission::ReplyApprove.code(),
+                &agency,
+                &case_id,
+                &denial.to_string(),
+            ));
+        }
+        let result = self.do_approve_decision(request).await;
+        caller.outcome(Permission::ReplyApprove, &agency, &case_id, result)
+    }
+
     async fn get_case(&self, request: Request<pb::GetCaseRequest>) -> Reply<pb::CaseFile> {
+        let caller = auth::caller(&request)?;
         let case_id = request.into_inner().case_id;
         let loaded =
             casefile::require::<ApprovalFile, _>(&self.ctx.db, &case_id, "办理审批服务").await?;
+        caller.authorize(Permission::CaseRead, &loaded.state.facts.agency, &case_id)?;
         Ok(Response::new(case_view(
             &case_id,
             &loaded.state,
@@ -575,6 +770,77 @@ impl server::ApprovalService for Approval {
     }
 
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        caller.authorize(Permission::CaseRead, &agency, "")?;
+        self.do_list_due(request).await
+    }
+
+    async fn list_cases(
+        &self,
+        request: Request<pb::ListCasesRequest>,
+    ) -> Reply<pb::ListCasesResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        if !agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut listed = self.do_list_cases(request).await?;
+        // Only the cases in the caller's scope.
+        listed
+            .get_mut()
+            .cases
+            .retain(|c| caller.principal.reaches(&c.agency));
+        Ok(listed)
+    }
+
+    async fn get_calendar(
+        &self,
+        request: Request<pb::GetCalendarRequest>,
+    ) -> Reply<pb::CalendarInfo> {
+        // The years of the calendar are no one's data: any signed-in user.
+        auth::caller(&request)?;
+        self.do_get_calendar(request).await
+    }
+
+    async fn preview_calendar(
+        &self,
+        request: Request<pb::PreviewCalendarRequest>,
+    ) -> Reply<pb::PreviewCalendarResponse> {
+        let caller = auth::caller(&request)?;
+        let agency = request.get_ref().agency.clone();
+        if !agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut preview = self.do_preview_calendar(request).await?;
+        // Only the cases in the caller's scope.
+        preview
+            .get_mut()
+            .changes
+            .retain(|c| caller.principal.reaches(&c.agency));
+        Ok(preview)
+    }
+}
+
+impl Approval {
+    async fn do_list_due(
+        &self,
+        request: Request<pb::ListDueRequest>,
+    ) -> Reply<pb::ListDueResponse> {
         let req = request.into_inner();
         let today = convert::date("today", &req.today)?;
         convert::text("agency", text::AGENCY, &req.agency)?;
@@ -612,7 +878,7 @@ impl server::ApprovalService for Approval {
         Ok(Response::new(out))
     }
 
-    async fn list_cases(
+    async fn do_list_cases(
         &self,
         request: Request<pb::ListCasesRequest>,
     ) -> Reply<pb::ListCasesResponse> {
@@ -699,7 +965,7 @@ impl server::ApprovalService for Approval {
         Ok(Response::new(pb::ListCasesResponse { cases }))
     }
 
-    async fn get_calendar(
+    async fn do_get_calendar(
         &self,
         _request: Request<pb::GetCalendarRequest>,
     ) -> Reply<pb::CalendarInfo> {
@@ -708,7 +974,7 @@ impl server::ApprovalService for Approval {
         }))
     }
 
-    async fn preview_calendar(
+    async fn do_preview_calendar(
         &self,
         request: Request<pb::PreviewCalendarRequest>,
     ) -> Reply<pb::PreviewCalendarResponse> {
@@ -756,7 +1022,7 @@ impl server::ApprovalService for Approval {
         Ok(Response::new(out))
     }
 
-    async fn start_consultation(
+    async fn do_start_consultation(
         &self,
         request: Request<pb::StartConsultationRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -770,7 +1036,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn record_consultation_reply(
+    async fn do_record_consultation_reply(
         &self,
         request: Request<pb::RecordConsultationReplyRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -784,7 +1050,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
+    async fn do_extend(&self, request: Request<pb::ExtendRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let fingerprint = convert::fingerprint("extend", &req);
         convert::text("approved_by", text::PARTY, &req.approved_by)?;
@@ -816,7 +1082,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
+    async fn do_notify_fee(&self, request: Request<pb::NotifyFeeRequest>) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let fingerprint = convert::fingerprint("notify_fee", &req);
         let (amount, basis) = match req.basis {
@@ -861,7 +1127,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn record_fee_payment(
+    async fn do_record_fee_payment(
         &self,
         request: Request<pb::RecordFeePaymentRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -873,19 +1139,25 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn draft_decision(
+    async fn do_draft_decision(
         &self,
         request: Request<pb::DraftDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let fingerprint = convert::fingerprint("draft_decision", &req);
         let outcome: OutcomeCode = convert::code("outcome_code", &req.outcome_code)?;
+        let drafter = req
+            .context
+            .as_ref()
+            .map(|c| c.actor.clone())
+            .unwrap_or_default();
         convert::text("legal_basis", text::LEGAL_BASIS, &req.legal_basis)?;
         convert::text("reply_text", text::REPLY_TEXT, &req.reply_text)?;
         convert::text("other_agency", text::AGENCY, &req.other_agency)?;
         Ok(Response::new(
             self.command(&req.context, &req.case_id, &fingerprint, |file, on, _| {
                 file.other_agency = Some(req.other_agency.clone()).filter(|s| !s.trim().is_empty());
+                file.drafted_by = drafter;
                 Ok((
                     vec![Command::Draft {
                         on,
@@ -900,7 +1172,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn return_decision(
+    async fn do_return_decision(
         &self,
         request: Request<pb::ReturnDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -913,7 +1185,7 @@ impl server::ApprovalService for Approval {
         .await
     }
 
-    async fn approve_decision(
+    async fn do_approve_decision(
         &self,
         request: Request<pb::ApproveDecisionRequest>,
     ) -> Reply<pb::CaseFile> {
@@ -939,7 +1211,7 @@ impl server::ApprovalService for Approval {
         ))
     }
 
-    async fn record_review(
+    async fn do_record_review(
         &self,
         request: Request<pb::RecordReviewRequest>,
     ) -> Reply<pb::CaseFile> {

@@ -6,11 +6,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use chrono::NaiveDate;
 use clap::Subcommand;
-use std::time::Duration;
 
 use ogi_core::calendar::{WorkCalendar, check_calendar_file};
-use ogi_proto::v1::{self as pb, approval_service_client::ApprovalServiceClient};
-use tonic::transport::Endpoint;
+use ogi_proto::v1 as pb;
 
 use crate::endpoints::Endpoints;
 
@@ -143,13 +141,16 @@ async fn preview(text: &str, agency: Option<&str>, endpoints: &Endpoints) {
         agency: agency.unwrap_or_default().to_string(),
     };
     let answer = async {
-        let channel = Endpoint::from_shared(addr.clone())?
-            .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_secs(60))
-            .connect()
-            .await?;
-        let mut client = ApprovalServiceClient::new(channel);
-        anyhow::Ok(client.preview_calendar(request).await?.into_inner())
+        // The preview reads the cases in the caller's scope: signed in.
+        let clients = crate::endpoints::Clients::new(endpoints).await?;
+        let mut client = clients.approval.clone();
+        anyhow::Ok(
+            client
+                .preview_calendar(request)
+                .await
+                .map_err(|s| anyhow::anyhow!("{}", s.message()))?
+                .into_inner(),
+        )
     }
     .await;
     let r = match answer {

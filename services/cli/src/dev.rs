@@ -17,7 +17,7 @@ use crate::endpoints::{self, Endpoints, SERVICES};
 use storage::{Postgres, Storage};
 
 /// The admin ports of intake, validation, approval, publishing and reporting by default.
-const DEFAULT_ADMIN_PORTS: [u16; 5] = [9091, 9092, 9093, 9094, 9095];
+const DEFAULT_ADMIN_PORTS: [u16; 6] = [9096, 9091, 9092, 9093, 9094, 9095];
 
 #[derive(Debug, Args)]
 pub struct DevArgs {
@@ -36,7 +36,7 @@ pub struct DevArgs {
     /// 使用 PostgreSQL 时的数据库名前缀（ogi_ → ogi_intake、ogi_validation……）
     #[arg(long, default_value = "ogi_", requires = "postgres")]
     pub database_prefix: String,
-    /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为登记、审核、办理审批、答复送达、年度报告服务
+    /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为账户、登记、审核、办理审批、答复送达、年度报告服务
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ADMIN_PORTS)]
     pub admin_ports: Vec<u16>,
     /// 数据为新建时导入的案件记录文件（同一目录下有 catalogue.jsonl 时一并导入主动公开目录）
@@ -94,23 +94,24 @@ pub async fn run(
 ) -> anyhow::Result<std::process::ExitCode> {
     anyhow::ensure!(
         options.admin_ports.len() == SERVICES.len(),
-        "--admin-ports：应依次给出{}个端口（登记、审核、办理审批、答复送达、年度报告服务），收到{}个",
+        "--admin-ports：应依次给出{}个端口（账户、登记、审核、办理审批、答复送达、年度报告服务），收到{}个",
         SERVICES.len(),
         options.admin_ports.len()
     );
-    let storage_of = |data_dir: &std::path::Path| -> anyhow::Result<Storage> {
-        Ok(match &options.postgres {
-            Some(url) => Storage::Postgres(Postgres::new(url, &options.database_prefix)?),
-            None => Storage::sqlite(data_dir),
-        })
-    };
     // Options are checked before anything is created.
-    storage_of(&options.data_dir)?;
+    let postgres = options
+        .postgres
+        .as_deref()
+        .map(|url| Postgres::new(url, &options.database_prefix))
+        .transpose()?;
     let data_dir = &options.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
     let data_dir = data_dir.canonicalize()?;
-    let storage = storage_of(&data_dir)?;
+    let storage = match postgres {
+        Some(pg) => Storage::Postgres(pg),
+        None => Storage::sqlite(&data_dir),
+    };
     let mut children: Vec<(&str, Child)> = Vec::new();
 
     let nats_url = match &options.nats_url {
@@ -139,6 +140,7 @@ pub async fn run(
         }
     };
 
+    let operator_password = dev_operator_password(&data_dir)?;
     let mut is_new = false;
     let mut admin_addrs = Vec::new();
     for (((name, _, _), (_, _, addr)), admin_port) in SERVICES
@@ -154,7 +156,14 @@ pub async fn run(
         let listen = addr.trim_start_matches("http://").to_string();
         let admin_listen = format!("127.0.0.1:{admin_port}");
         let log = std::fs::File::create(data_dir.join(format!("{name}.log")))?;
-        let child = Command::new(sibling_binary(&format!("ogi-{name}"))?)
+        let mut command = Command::new(sibling_binary(&format!("ogi-{name}"))?);
+        if *name == "accounts" {
+            // The all-roles local operator exists only in dev mode.
+            command
+                .arg("--dev-operator")
+                .env("OGI_DEV_OPERATOR_PASSWORD", &operator_password);
+        }
+        let child = command
             .args([
                 "--listen",
                 &listen,
@@ -164,6 +173,8 @@ pub async fn run(
                 &database.url,
                 "--nats-url",
                 &nats_url,
+                "--accounts-url",
+                &endpoints.accounts,
             ])
             .stdout(Stdio::null())
             .stderr(log)
@@ -175,6 +186,15 @@ pub async fn run(
     let start = tokio::time::Instant::now();
     for (name, service, addr) in endpoints.all() {
         while !endpoints::healthy(addr, service).await {
+            if let Some((exited, status)) = exited(&mut children) {
+                let log = data_dir.join(format!("{exited}.log"));
+                let last = std::fs::read_to_string(&log).unwrap_or_default();
+                let last = last.lines().last().unwrap_or_default().to_string();
+                anyhow::bail!(
+                    "{exited} 启动失败（{status}），见 {}：{last}",
+                    log.display()
+                );
+            }
             anyhow::ensure!(
                 start.elapsed() < Duration::from_secs(60),
                 "{name} 服务在60秒内未就绪，见 {}",
@@ -183,7 +203,13 @@ pub async fn run(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    sign_in_operator(endpoints, &operator_password).await?;
     println!("ogi 已启动，数据目录 {}", data_dir.display());
+    println!(
+        "  本机操作员 operator 已登录（凭据目录 {}；密码见 {}）",
+        crate::credentials::config_dir().display(),
+        data_dir.join("operator-password").display()
+    );
     println!("  NATS        {nats_url}");
     if let Some(databases) = storage.describe() {
         println!("  PostgreSQL  {databases}");
@@ -197,7 +223,7 @@ pub async fn run(
     );
     if is_new && let Some(fixture) = &options.load_fixture_if_new {
         println!("新数据目录：导入 {}", fixture.display());
-        let clients = endpoints::Clients::new(endpoints)?;
+        let clients = endpoints::Clients::new(endpoints).await?;
         let summary = crate::import::import_file(&clients, fixture, true).await?;
         println!("{summary}");
         // The agency's proactive-disclosure catalogue, when the fixture has one beside it.
@@ -243,6 +269,54 @@ pub async fn run(
     Ok(std::process::ExitCode::SUCCESS)
 }
 
+/// The local operator's password, kept in the data directory (readable by its owner only) so
+/// that `ogi login --username operator` works again later.
+fn dev_operator_password(data_dir: &std::path::Path) -> anyhow::Result<String> {
+    let path = data_dir.join("operator-password");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && !text.trim().is_empty()
+    {
+        return Ok(text.trim().to_string());
+    }
+    let password = format!("Dev-{}", uuid::Uuid::now_v7().simple());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options
+        .open(&path)
+        .with_context(|| format!("无法写入 {}", path.display()))?
+        .write_all(password.as_bytes())?;
+    Ok(password)
+}
+
+/// Sign the CLI in as the local operator (as kind writes a kubeconfig).
+async fn sign_in_operator(endpoints: &Endpoints, password: &str) -> anyhow::Result<()> {
+    let clients = endpoints::Clients::anonymous(endpoints)?;
+    let response = clients
+        .accounts
+        .clone()
+        .login(ogi_proto::v1::LoginRequest {
+            username: "operator".into(),
+            password: password.into(),
+        })
+        .await
+        .map_err(|s| anyhow::anyhow!("本机操作员登录失败：{}", s.message()))?
+        .into_inner();
+    crate::credentials::save(&crate::credentials::Credential {
+        username: "operator".into(),
+        accounts: endpoints.accounts.clone(),
+        access_token: response.access_token,
+        access_expires_at: response.access_expires_at,
+        session_token: response.session_token,
+        session_expires_at: response.session_expires_at,
+    })
+}
+
 async fn tokio_util_like_signal() {
     #[cfg(unix)]
     {
@@ -258,12 +332,20 @@ async fn tokio_util_like_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A child that has exited, if any.
+fn exited(children: &mut [(&'static str, Child)]) -> Option<(&'static str, String)> {
+    children
+        .iter_mut()
+        .find_map(|(name, child)| match child.try_wait() {
+            Ok(Some(status)) => Some((*name, status.to_string())),
+            _ => None,
+        })
+}
+
 async fn first_exit(children: &mut [(&'static str, Child)]) -> (&'static str, String) {
     loop {
-        for (name, child) in children.iter_mut() {
-            if let Ok(Some(status)) = child.try_wait() {
-                return (name, status.to_string());
-            }
+        if let Some(exit) = exited(children) {
+            return exit;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -1,19 +1,27 @@
 //! Where the services listen: the addresses `ogi dev` uses by default, overridden by flags or
 //! the environment (OGI_INTAKE_ADDR, …).
 
+use std::sync::{Arc, RwLock};
+
 use clap::Args;
 use ogi_proto::v1::{
-    approval_service_client::ApprovalServiceClient, intake_service_client::IntakeServiceClient,
-    publishing_service_client::PublishingServiceClient,
+    accounts_service_client::AccountsServiceClient, approval_service_client::ApprovalServiceClient,
+    intake_service_client::IntakeServiceClient, publishing_service_client::PublishingServiceClient,
     reporting_service_client::ReportingServiceClient,
     validation_service_client::ValidationServiceClient,
 };
 use tonic::body::Body;
 use tonic::codegen::http;
 use tonic::codegen::{BoxFuture, Context, Poll, Service};
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
 
-pub const SERVICES: [(&str, &str, u16); 5] = [
+use crate::credentials::{self, Credential};
+
+pub const SERVICES: [(&str, &str, u16); 6] = [
+    ("accounts", "ogi.v1.AccountsService", 50056),
     ("intake", "ogi.v1.IntakeService", 50051),
     ("validation", "ogi.v1.ValidationService", 50052),
     ("approval", "ogi.v1.ApprovalService", 50053),
@@ -22,7 +30,8 @@ pub const SERVICES: [(&str, &str, u16); 5] = [
 ];
 
 /// What a person calls each service (same order as [`SERVICES`]).
-pub const SERVICE_NAMES: [&str; 5] = [
+pub const SERVICE_NAMES: [&str; 6] = [
+    "账户服务",
     "申请登记服务",
     "审核服务",
     "办理审批服务",
@@ -40,6 +49,14 @@ pub fn unreachable_message(service: &str, addr: &str) -> String {
 
 #[derive(Debug, Clone, Args)]
 pub struct Endpoints {
+    /// 账户服务地址
+    #[arg(
+        long,
+        global = true,
+        env = "OGI_ACCOUNTS_ADDR",
+        default_value = "http://127.0.0.1:50056"
+    )]
+    pub accounts: String,
     /// 登记服务地址
     #[arg(
         long,
@@ -83,13 +100,14 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
-    pub fn all(&self) -> [(&'static str, &'static str, &str); 5] {
+    pub fn all(&self) -> [(&'static str, &'static str, &str); 6] {
         [
-            ("intake", SERVICES[0].1, &self.intake),
-            ("validation", SERVICES[1].1, &self.validation),
-            ("approval", SERVICES[2].1, &self.approval),
-            ("publishing", SERVICES[3].1, &self.publishing),
-            ("reporting", SERVICES[4].1, &self.reporting),
+            ("accounts", SERVICES[0].1, &self.accounts),
+            ("intake", SERVICES[1].1, &self.intake),
+            ("validation", SERVICES[2].1, &self.validation),
+            ("approval", SERVICES[3].1, &self.approval),
+            ("publishing", SERVICES[4].1, &self.publishing),
+            ("reporting", SERVICES[5].1, &self.reporting),
         ]
     }
 }
@@ -126,14 +144,43 @@ impl Service<http::Request<Body>> for ServiceChannel {
     }
 }
 
-/// Connected clients of every service (channels connect lazily).
+/// The token every call carries, replaced when it is refreshed.
+#[derive(Clone, Default)]
+pub struct Bearer(Arc<RwLock<Option<MetadataValue<Ascii>>>>);
+
+impl Bearer {
+    pub fn set(&self, token: &str) -> anyhow::Result<()> {
+        let value: MetadataValue<Ascii> = format!("Bearer {token}").parse()?;
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        Ok(())
+    }
+}
+
+impl Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        if let Some(value) = self.0.read().unwrap_or_else(|e| e.into_inner()).clone() {
+            request.metadata_mut().insert("authorization", value);
+        }
+        Ok(request)
+    }
+}
+
+pub type Authed = InterceptedService<ServiceChannel, Bearer>;
+
+/// Connected clients of every service (channels connect lazily), carrying the token.
 #[derive(Clone)]
 pub struct Clients {
-    pub intake: IntakeServiceClient<ServiceChannel>,
-    pub validation: ValidationServiceClient<ServiceChannel>,
-    pub approval: ApprovalServiceClient<ServiceChannel>,
-    pub publishing: PublishingServiceClient<ServiceChannel>,
-    pub reporting: ReportingServiceClient<ServiceChannel>,
+    pub accounts: AccountsServiceClient<Authed>,
+    pub intake: IntakeServiceClient<Authed>,
+    pub validation: ValidationServiceClient<Authed>,
+    pub approval: ApprovalServiceClient<Authed>,
+    pub publishing: PublishingServiceClient<Authed>,
+    pub reporting: ReportingServiceClient<Authed>,
+    pub bearer: Bearer,
+    credential: Arc<tokio::sync::Mutex<Option<Credential>>>,
 }
 
 /// A lazily connecting channel to the service `index` of [`SERVICES`] at `addr`.
@@ -151,15 +198,80 @@ pub fn channel(index: usize, addr: &str) -> anyhow::Result<ServiceChannel> {
     })
 }
 
+/// Refresh the access token this long before it expires.
+const REFRESH_AHEAD_SECS: i64 = 120;
+
 impl Clients {
-    pub fn new(e: &Endpoints) -> anyhow::Result<Clients> {
+    /// Clients with no credential (sign-in calls only).
+    pub fn anonymous(e: &Endpoints) -> anyhow::Result<Clients> {
+        let bearer = Bearer::default();
+        let authed = |index: usize, addr: &str| -> anyhow::Result<Authed> {
+            Ok(InterceptedService::new(
+                channel(index, addr)?,
+                bearer.clone(),
+            ))
+        };
         Ok(Clients {
-            intake: IntakeServiceClient::new(channel(0, &e.intake)?),
-            validation: ValidationServiceClient::new(channel(1, &e.validation)?),
-            approval: ApprovalServiceClient::new(channel(2, &e.approval)?),
-            publishing: PublishingServiceClient::new(channel(3, &e.publishing)?),
-            reporting: ReportingServiceClient::new(channel(4, &e.reporting)?),
+            accounts: AccountsServiceClient::new(authed(0, &e.accounts)?),
+            intake: IntakeServiceClient::new(authed(1, &e.intake)?),
+            validation: ValidationServiceClient::new(authed(2, &e.validation)?),
+            approval: ApprovalServiceClient::new(authed(3, &e.approval)?),
+            publishing: PublishingServiceClient::new(authed(4, &e.publishing)?),
+            reporting: ReportingServiceClient::new(authed(5, &e.reporting)?),
+            bearer,
+            credential: Arc::new(tokio::sync::Mutex::new(None)),
         })
+    }
+
+    /// Clients signed in with the credential of `ogi login` (under OGI_CONFIG_DIR), its token
+    /// refreshed whenever it is about to expire.
+    pub async fn new(e: &Endpoints) -> anyhow::Result<Clients> {
+        let credential = credentials::load()?.ok_or_else(|| {
+            anyhow::anyhow!(
+                "尚未登录：请先运行 ogi login --username 用户名（凭据目录 {}）",
+                credentials::config_dir().display()
+            )
+        })?;
+        let clients = Self::anonymous(e)?;
+        clients.bearer.set(&credential.access_token)?;
+        *clients.credential.lock().await = Some(credential);
+        clients.refresh_if_due(false).await?;
+        let background = clients.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                if let Err(error) = background.refresh_if_due(false).await {
+                    eprintln!("警告：{error:#}");
+                }
+            }
+        });
+        Ok(clients)
+    }
+
+    /// Get a fresh access token when the current one is about to expire (or at once with
+    /// `force`, e.g. after registering agencies, so that the token's scope includes them).
+    pub async fn refresh_if_due(&self, force: bool) -> anyhow::Result<()> {
+        let mut guard = self.credential.lock().await;
+        let Some(credential) = guard.as_mut() else {
+            return Ok(());
+        };
+        let now = chrono::Utc::now().timestamp();
+        if !force && credential.access_expires_at - REFRESH_AHEAD_SECS > now {
+            return Ok(());
+        }
+        let mut accounts = self.accounts.clone();
+        let fresh = accounts
+            .refresh(ogi_proto::v1::RefreshRequest {
+                session_token: credential.session_token.clone(),
+            })
+            .await
+            .map_err(|s| anyhow::anyhow!("{}", s.message()))?
+            .into_inner();
+        credential.access_token = fresh.access_token;
+        credential.access_expires_at = fresh.access_expires_at;
+        self.bearer.set(&credential.access_token)?;
+        credentials::save(credential)?;
+        Ok(())
     }
 }
 

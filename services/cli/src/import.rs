@@ -63,6 +63,8 @@ pub struct ImportSummary {
     pub rejected: Vec<LineIssue>,
     pub warnings: Vec<LineIssue>,
     pub agencies: BTreeSet<String>,
+    /// Agencies the import registered (the caller may register agencies).
+    pub registered: BTreeSet<String>,
 }
 
 impl ImportSummary {
@@ -78,6 +80,17 @@ impl fmt::Display for ImportSummary {
         }
         for e in &self.rejected {
             writeln!(f, "拒绝 {e}")?;
+        }
+        if !self.registered.is_empty() {
+            writeln!(
+                f,
+                "新登记行政机关：{}",
+                self.registered
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("、")
+            )?;
         }
         let lines: BTreeSet<usize> = self.rejected.iter().map(|e| e.line).collect();
         write!(
@@ -424,6 +437,49 @@ pub async fn replay(
     Ok(submitted.created)
 }
 
+/// Register the agencies named in imported history that the registry lacks, when the caller
+/// may register agencies; returns those registered and those left unregistered.
+async fn register_agencies(
+    clients: &Clients,
+    agencies: &BTreeSet<String>,
+) -> anyhow::Result<(BTreeSet<String>, BTreeSet<String>)> {
+    let mut accounts = clients.accounts.clone();
+    let known: BTreeSet<String> = accounts
+        .list_agencies(pb::ListAgenciesRequest {})
+        .await
+        .map_err(|s| anyhow::anyhow!("无法读取行政机关名录：{}", describe_status(&s)))?
+        .into_inner()
+        .agencies
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    let mut registered = BTreeSet::new();
+    let mut refused = BTreeSet::new();
+    for name in agencies.difference(&known) {
+        match accounts
+            .add_agency(pb::Agency {
+                name: name.clone(),
+                ..Default::default()
+            })
+            .await
+        {
+            Ok(_) => {
+                registered.insert(name.clone());
+            }
+            Err(s) if s.code() == Code::AlreadyExists => {}
+            Err(s) if s.code() == Code::PermissionDenied => {
+                refused.insert(name.clone());
+            }
+            Err(s) => anyhow::bail!("无法登记行政机关「{name}」：{}", describe_status(&s)),
+        }
+    }
+    if !registered.is_empty() {
+        // The token's scope is computed from the registry when it is issued.
+        clients.refresh_if_due(true).await?;
+    }
+    Ok((registered, refused))
+}
+
 /// Import a file: bad lines are reported and the rest imported.
 pub async fn import_file(
     clients: &Clients,
@@ -460,8 +516,30 @@ pub async fn import_file(
             .iter()
             .map(|(_, r)| r.agency.clone())
             .collect(),
+        registered: BTreeSet::new(),
     };
-    let results: Vec<Result<bool, LineIssue>> = futures::stream::iter(parsed.records.iter())
+    let (registered, refused) = register_agencies(clients, &summary.agencies).await?;
+    summary.registered = registered;
+    for (line, record) in parsed
+        .records
+        .iter()
+        .filter(|(_, r)| refused.contains(&r.agency))
+    {
+        summary.rejected.push(LineIssue {
+            line: *line,
+            reference: Some(record.reference.clone()),
+            field: "agency".into(),
+            reason: format!(
+                "行政机关「{}」未登记，当前用户无权登记机关：请系统管理员先运行 ogi admin agency add",
+                record.agency
+            ),
+        });
+    }
+    let replayable = parsed
+        .records
+        .iter()
+        .filter(|(_, r)| !refused.contains(&r.agency));
+    let results: Vec<Result<bool, LineIssue>> = futures::stream::iter(replayable)
         .map(|(line, record)| {
             let bar = bar.clone();
             async move {

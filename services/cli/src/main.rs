@@ -17,10 +17,12 @@ macro_rules! print {
     };
 }
 
+mod account_cmd;
 mod calendar_cmd;
 mod case_cmd;
 mod cases_cmd;
 mod catalogue_cmd;
+mod credentials;
 mod decisions_file;
 mod dev;
 mod disclosure_cmd;
@@ -82,6 +84,22 @@ enum Command {
     Dev(dev::DevArgs),
     /// 检查各服务健康状态；全部正常时退出码为0
     Status,
+    /// 登录（凭据保存在 OGI_CONFIG_DIR，默认 ~/.config/ogi）
+    Login(account_cmd::LoginArgs),
+    /// 退出登录
+    Logout,
+    /// 当前登录的用户、机关、角色与权限范围
+    Whoami,
+    /// 系统管理：用户与行政机关名录
+    Admin {
+        #[command(subcommand)]
+        command: account_cmd::AdminCommand,
+    },
+    /// 审计日志：列出与校验（审计管理员）
+    Audit {
+        #[command(subcommand)]
+        command: account_cmd::AuditCommand,
+    },
     /// 按案件记录的日期，通过各服务逐条重放导入（已存在的编号不变）
     Import {
         file: PathBuf,
@@ -167,10 +185,11 @@ fn main() -> ExitCode {
 /// warning is the one place that reads today's date (in China); no legal rule does.
 async fn warn_when_the_calendar_ends(endpoints: &endpoints::Endpoints) {
     use chrono::Datelike;
-    let Ok(channel) = endpoints::channel(2, &endpoints.approval) else {
+    // The calendar's years are read signed in; without a credential there is no warning.
+    let Ok(clients) = endpoints::Clients::new(endpoints).await else {
         return;
     };
-    let mut client = ogi_proto::v1::approval_service_client::ApprovalServiceClient::new(channel);
+    let mut client = clients.approval.clone();
     let Ok(info) = client
         .get_calendar(ogi_proto::v1::GetCalendarRequest {})
         .await
@@ -224,8 +243,17 @@ async fn run_online(
                 ExitCode::from(1)
             })
         }
+        Command::Login(args) => account_cmd::login(endpoints, args).await,
+        Command::Logout => account_cmd::logout(endpoints).await,
+        Command::Whoami => account_cmd::whoami(&endpoints::Clients::new(endpoints).await?).await,
+        Command::Admin { command } => {
+            account_cmd::admin(&endpoints::Clients::new(endpoints).await?, command).await
+        }
+        Command::Audit { command } => {
+            account_cmd::audit(&endpoints::Clients::new(endpoints).await?, command).await
+        }
         Command::Import { file, stats } => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             let started = std::time::Instant::now();
             let summary = import::import_file(&clients, &file, stats).await?;
             let took = started.elapsed();
@@ -248,30 +276,30 @@ async fn run_online(
             })
         }
         Command::Export { agency } => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             let n = export::export(&clients, agency.as_deref()).await?;
             eprintln!("已导出{n}条案件记录");
             Ok(ExitCode::SUCCESS)
         }
         Command::Report(args) => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             report_cmd::run(&clients, args).await
         }
         Command::Cases { command } => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             cases_cmd::run(&clients, command).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Catalogue { command } => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             catalogue_cmd::run(&clients, command).await
         }
         Command::Disclosure { command } => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             disclosure_cmd::run(&clients, command).await
         }
         Command::Case(command) => {
-            let clients = endpoints::Clients::new(endpoints)?;
+            let clients = endpoints::Clients::new(endpoints).await?;
             case_cmd::run(&clients, command).await?;
             Ok(ExitCode::SUCCESS)
         }

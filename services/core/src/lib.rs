@@ -1,6 +1,7 @@
 //! The domain core of ogi (政府信息公开申请办理): everything the services decide, with no I/O.
 //!
 //! - [`codes`]: outcome codes (办理结果), applicant types (申请人类型), review results;
+//! - [`access`]: roles, permissions, scope, the sign-in policy and the audit hash chain;
 //! - [`calendar`]: the working-day calendar with adjusted working days (调休);
 //! - [`deadline`]: statutory time limits and their explanation;
 //! - [`identity`]: GB 11643 resident ID and GB 32100 unified social credit code checks;
@@ -11,6 +12,7 @@
 //!   Art. 44 candidates;
 //! - [`limits`]: the one table of field lengths, plausible years and dates, sizes.
 
+pub mod access;
 pub mod calendar;
 pub mod case;
 pub mod catalogue;

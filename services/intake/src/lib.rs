@@ -5,10 +5,12 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, Utc};
+use ogi_core::access::Permission;
 use ogi_core::codes::{ApplicantType, Channel, Delivery, IdType, RequestForm};
 use ogi_core::identity;
 use ogi_core::limits::{self, text};
 use ogi_core::records::{Applicant, RequestDetails};
+use ogi_platform::auth;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
@@ -60,10 +62,72 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         Arc::new(LockOnValidation),
     );
     let routes = tonic::service::Routes::new(
-        server::IntakeServiceServer::new(Intake { ctx: ctx.clone() })
-            .max_decoding_message_size(limits::GRPC_MAX_MESSAGE_BYTES),
+        server::IntakeServiceServer::new(Intake {
+            page_tokens: PageTokens::new(ctx.config.page_token_key.as_deref())?,
+            ctx: ctx.clone(),
+        })
+        .max_decoding_message_size(limits::GRPC_MAX_MESSAGE_BYTES),
     );
     runtime::serve(&ctx, &["ogi.v1.IntakeService"], routes).await
+}
+
+/// Opaque page tokens: the last case id of a page with an HMAC-SHA256 over it, so that a token
+/// the service did not issue (or one altered) is refused rather than silently used.
+pub struct PageTokens {
+    key: ring::hmac::Key,
+}
+
+impl PageTokens {
+    /// With the configured key, or a random one for this process when none is configured.
+    pub fn new(configured: Option<&str>) -> anyhow::Result<Self> {
+        let secret = match configured {
+            Some(k) if !k.is_empty() => k.as_bytes().to_vec(),
+            _ => {
+                let mut random = [0u8; 32];
+                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut random)
+                    .map_err(|_| anyhow::anyhow!("no random source for the page token key"))?;
+                random.to_vec()
+            }
+        };
+        Ok(PageTokens {
+            key: ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &secret),
+        })
+    }
+
+    /// The token of the page after `case_id`.
+    pub fn seal(&self, case_id: &str) -> String {
+        let tag = ring::hmac::sign(&self.key, case_id.as_bytes());
+        format!("{}.{}", hex(case_id.as_bytes()), hex(&tag.as_ref()[..16]))
+    }
+
+    /// The case id a token names, when the service issued it.
+    pub fn open(&self, token: &str) -> Option<String> {
+        let (id, tag) = token.split_once('.')?;
+        let id = unhex(id)?;
+        let tag = unhex(tag)?;
+        let full = ring::hmac::sign(&self.key, &id);
+        // The truncated tags compared in constant time.
+        (tag.len() == 16 && ring_eq(&full.as_ref()[..16], &tag)).then_some(())?;
+        String::from_utf8(id).ok()
+    }
+}
+
+fn ring_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
 }
 
 /// Once validation accepted the application or asked for correction, it can no longer be amended.
@@ -90,6 +154,8 @@ impl EventHandler for LockOnValidation {
 
 pub struct Intake {
     pub ctx: ServiceContext,
+    /// Signs the page tokens of `ListApplications`.
+    pub page_tokens: PageTokens,
 }
 
 struct Checked {
@@ -296,10 +362,124 @@ impl server::IntakeService for Intake {
         &self,
         request: Request<pb::SubmitApplicationRequest>,
     ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = convert::required_text("agency", text::AGENCY, &req.agency)?.to_string();
+        caller
+            .run(
+                Permission::CaseSubmit,
+                &agency,
+                "",
+                self.submit(req, agency.clone(), caller.principal.sees_full(&agency)),
+            )
+            .await
+    }
+
+    async fn amend_application(
+        &self,
+        request: Request<pb::AmendApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = applications::Entity::find_by_id(req.case_id.clone())
+            .one(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound(format!("申请 {} 不存在", req.case_id)))?
+            .agency;
+        let case_id = req.case_id.clone();
+        let full = caller.principal.sees_full(&agency);
+        caller
+            .run(
+                Permission::CaseAmend,
+                &agency,
+                &case_id,
+                self.amend(req, full),
+            )
+            .await
+    }
+
+    async fn get_application(
+        &self,
+        request: Request<pb::GetApplicationRequest>,
+    ) -> Result<Response<pb::Application>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
+        convert::text("case_id", text::CASE_ID, &req.case_id)?;
+        convert::text("agency", text::AGENCY, &req.agency)?;
+        convert::text("reference", text::REFERENCE, &req.reference)?;
+        let query = if !req.case_id.is_empty() {
+            applications::Entity::find_by_id(req.case_id.clone())
+        } else {
+            applications::Entity::find()
+                .filter(applications::Column::Agency.eq(req.agency.clone()))
+                .filter(applications::Column::Reference.eq(req.reference.clone()))
+        };
+        let model = query
+            .one(&self.ctx.db)
+            .await
+            .map_err(ServiceError::from)?
+            .ok_or_else(|| ServiceError::NotFound("申请不存在".into()))?;
+        caller.authorize(Permission::CaseRead, &model.agency, &model.case_id)?;
+        let full = caller.full_view(&model.agency, &model.case_id);
+        Ok(Response::new(to_proto(
+            &model.case_id,
+            &stored(&model)?,
+            !full,
+        )))
+    }
+
+    async fn list_applications(
+        &self,
+        request: Request<pb::ListApplicationsRequest>,
+    ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        if !request.get_ref().agency.is_empty() {
+            caller.authorize(Permission::CaseRead, &request.get_ref().agency, "")?;
+        } else if !caller.principal.has(Permission::CaseRead) {
+            return Err(caller.deny(
+                Permission::CaseRead.code(),
+                "",
+                "",
+                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+            ));
+        }
+        let mut response = self
+            .list(request.into_inner(), &caller.principal.agencies)
+            .await?;
+        // Identity numbers and phones in full only for agencies where the caller may see
+        // them; one audit entry per agency listed in full.
+        let mut full_agencies: Vec<(String, bool)> = Vec::new();
+        for app in &mut response.get_mut().applications {
+            let full = match full_agencies.iter().find(|(a, _)| *a == app.agency) {
+                Some((_, f)) => *f,
+                None => {
+                    let f = caller.full_view(&app.agency, "");
+                    full_agencies.push((app.agency.clone(), f));
+                    f
+                }
+            };
+            if !full && let Some(a) = app.applicant.as_mut() {
+                a.id_number = identity::mask_id_number(&a.id_number);
+                a.phone = a.phone.as_deref().map(identity::mask_phone);
+                a.email = a.email.as_deref().map(ogi_core::access::mask_email);
+            }
+        }
+        Ok(response)
+    }
+}
+
+impl Intake {
+    async fn submit(
+        &self,
+        req: pb::SubmitApplicationRequest,
+        agency: String,
+        full: bool,
+    ) -> Result<Response<pb::SubmitApplicationResponse>, Status> {
         let (actor, _on, command_id) = convert::context(&req.context)?;
         let fingerprint = convert::fingerprint("submit_application", &req);
-        let agency = convert::required_text("agency", text::AGENCY, &req.agency)?.to_string();
         convert::text("reference", text::REFERENCE, &req.reference)?;
         let checked = check_fields(
             &req.channel,
@@ -348,7 +528,7 @@ impl server::IntakeService for Intake {
                 .into());
             }
             return Ok(Response::new(pb::SubmitApplicationResponse {
-                application: Some(to_proto(&existing.case_id, &app, false)),
+                application: Some(to_proto(&existing.case_id, &app, !full)),
                 created: false,
                 warnings: checked.warnings,
             }));
@@ -397,17 +577,17 @@ impl server::IntakeService for Intake {
         self.ctx.published();
         tracing::info!(case_id = %case_id, agency = %app.agency, receipt = %app.receipt_number, "application received");
         Ok(Response::new(pb::SubmitApplicationResponse {
-            application: Some(to_proto(&case_id, &app, false)),
+            application: Some(to_proto(&case_id, &app, !full)),
             created: true,
             warnings: checked.warnings,
         }))
     }
 
-    async fn amend_application(
+    async fn amend(
         &self,
-        request: Request<pb::AmendApplicationRequest>,
+        req: pb::AmendApplicationRequest,
+        full: bool,
     ) -> Result<Response<pb::Application>, Status> {
-        let req = request.into_inner();
         let (actor, _on, _) = convert::context(&req.context)?;
         convert::case_id("case_id", &req.case_id)?;
         let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
@@ -462,49 +642,38 @@ impl server::IntakeService for Intake {
         .map_err(ServiceError::from)?;
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
-        Ok(Response::new(to_proto(&req.case_id, &app, false)))
+        Ok(Response::new(to_proto(&req.case_id, &app, !full)))
     }
 
-    async fn get_application(
+    /// A page of applications, of `req.agency` or else of the agencies in scope, unmasked.
+    async fn list(
         &self,
-        request: Request<pb::GetApplicationRequest>,
-    ) -> Result<Response<pb::Application>, Status> {
-        let req = request.into_inner();
-        convert::text("case_id", text::CASE_ID, &req.case_id)?;
-        convert::text("agency", text::AGENCY, &req.agency)?;
-        convert::text("reference", text::REFERENCE, &req.reference)?;
-        let query = if !req.case_id.is_empty() {
-            applications::Entity::find_by_id(req.case_id.clone())
-        } else {
-            applications::Entity::find()
-                .filter(applications::Column::Agency.eq(req.agency.clone()))
-                .filter(applications::Column::Reference.eq(req.reference.clone()))
-        };
-        let model = query
-            .one(&self.ctx.db)
-            .await
-            .map_err(ServiceError::from)?
-            .ok_or_else(|| ServiceError::NotFound("申请不存在".into()))?;
-        Ok(Response::new(to_proto(
-            &model.case_id,
-            &stored(&model)?,
-            false,
-        )))
-    }
-
-    async fn list_applications(
-        &self,
-        request: Request<pb::ListApplicationsRequest>,
+        req: pb::ListApplicationsRequest,
+        in_scope: &[String],
     ) -> Result<Response<pb::ListApplicationsResponse>, Status> {
-        let req = request.into_inner();
         let page_size = if req.page_size == 0 {
             100
         } else {
             req.page_size.min(1000)
         } as u64;
+        convert::text("agency", text::AGENCY, &req.agency)?;
+        convert::text("query", text::QUERY, &req.query)?;
+        convert::text("page_token", text::PAGE_TOKEN, &req.page_token)?;
+        let after = if req.page_token.is_empty() {
+            None
+        } else {
+            Some(self.page_tokens.open(&req.page_token).ok_or_else(|| {
+                ServiceError::invalid(
+                    "page_token",
+                    "分页标记无效（不是本服务发出的，或已被改动），请从第一页重新查询",
+                )
+            })?)
+        };
         let mut query = applications::Entity::find().order_by_asc(applications::Column::CaseId);
         if !req.agency.is_empty() {
             query = query.filter(applications::Column::Agency.eq(req.agency.clone()));
+        } else {
+            query = query.filter(applications::Column::Agency.is_in(in_scope.to_vec()));
         }
         if let Some(from) = convert::optional_date("received_from", &req.received_from)? {
             query = query.filter(applications::Column::ReceivedOn.gte(from));
@@ -523,8 +692,8 @@ impl server::IntakeService for Intake {
                     .add(applications::Column::Record.like(like())),
             );
         }
-        if !req.page_token.is_empty() {
-            query = query.filter(applications::Column::CaseId.gt(req.page_token.clone()));
+        if let Some(after) = after {
+            query = query.filter(applications::Column::CaseId.gt(after));
         }
         let rows = query
             .limit(page_size + 1)
@@ -542,7 +711,9 @@ impl server::IntakeService for Intake {
         }
         Ok(Response::new(pb::ListApplicationsResponse {
             next_page_token: if more {
-                rows.last().map(|m| m.case_id.clone()).unwrap_or_default()
+                rows.last()
+                    .map(|m| self.page_tokens.seal(&m.case_id))
+                    .unwrap_or_default()
             } else {
                 String::new()
             },

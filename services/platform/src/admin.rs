@@ -278,7 +278,7 @@ async fn consumer_pending(sources: &Sources) -> Vec<(String, u64)> {
 async fn cases_by_stage(sources: &Sources) -> Option<Vec<(String, i64)>> {
     match sources.schema {
         ServiceSchema::Validation | ServiceSchema::Approval | ServiceSchema::Publishing => {}
-        ServiceSchema::Intake | ServiceSchema::Reporting => return None,
+        ServiceSchema::Intake | ServiceSchema::Reporting | ServiceSchema::Accounts => return None,
     }
     let query = case_files::Entity::find()
         .select_only()

@@ -361,6 +361,10 @@ pub enum HandlerError {
     /// The event can never be applied; it is logged and terminated so it does not block.
     #[error("rejected: {0}")]
     Reject(String),
+    /// The event is not for this consumer (another kind, or already reflected): acknowledged
+    /// and logged at DEBUG only, since nothing is wrong. ERROR is for what an operator must act on.
+    #[error("ignored: {0}")]
+    Ignore(String),
 }
 
 impl From<sea_orm::DbErr> for HandlerError {
@@ -413,6 +417,8 @@ pub enum Delivery {
     Duplicate,
     Retry,
     Rejected,
+    /// Not for this consumer; acknowledged without effect.
+    Ignored,
 }
 
 /// Apply one event exactly once: skip if its id is in the inbox, else run the handler and
@@ -550,6 +556,10 @@ async fn apply_deliveries(
                 tracing::error!(%reason, event_id = %event.event_id, consumer, "event rejected");
                 Delivery::Rejected
             }
+            Err(HandlerError::Ignore(reason)) => {
+                tracing::debug!(%reason, event_id = %event.event_id, consumer, "event ignored");
+                Delivery::Ignored
+            }
         });
     }
     deliveries
@@ -636,7 +646,9 @@ pub async fn run_consumer(
             let outcomes = apply_deliveries(&db, &spec.durable, handler.as_ref(), &events).await;
             for (message, outcome) in deliverable.into_iter().zip(outcomes) {
                 let ack = match outcome {
-                    Delivery::Applied | Delivery::Duplicate => message.ack().await,
+                    Delivery::Applied | Delivery::Duplicate | Delivery::Ignored => {
+                        message.ack().await
+                    }
                     Delivery::Retry => {
                         message
                             .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))

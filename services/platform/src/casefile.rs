@@ -45,6 +45,20 @@ pub async fn require<S: DeserializeOwned, C: ConnectionTrait>(
         .ok_or_else(|| ServiceError::NotFound(format!("案件 {case_id} 尚未到达{service}")))
 }
 
+/// The agency of a case file, for the permission check before a command or read; NOT_FOUND,
+/// naming the service, when the case has not reached it.
+pub async fn agency_of<C: ConnectionTrait>(
+    db: &C,
+    case_id: &str,
+    service: &str,
+) -> Result<String, ServiceError> {
+    case_files::Entity::find_by_id(case_id.to_string())
+        .one(db)
+        .await?
+        .map(|m| m.agency)
+        .ok_or_else(|| ServiceError::NotFound(format!("案件 {case_id} 尚未到达{service}")))
+}
+
 /// What the table indexes beside the JSON state.
 pub struct Index<'a> {
     pub agency: &'a str,

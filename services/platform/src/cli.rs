@@ -26,6 +26,9 @@ pub struct ServiceArgs {
     /// NATS URL.
     #[arg(long, env = "OGI_NATS_URL")]
     pub nats_url: Option<String>,
+    /// The accounts service (verifies every call's token).
+    #[arg(long, env = "OGI_ACCOUNTS_URL")]
+    pub accounts_url: Option<String>,
     /// Extra calendar years (file shaped like china-workdays.toml).
     #[arg(long, env = "OGI_CALENDAR_FILE")]
     pub calendar_file: Option<PathBuf>,
@@ -53,6 +56,7 @@ impl ServiceArgs {
                 admin_listen: self.admin_listen,
                 database_url: self.database_url,
                 nats_url: self.nats_url,
+                accounts_url: self.accounts_url,
                 calendar_file: self.calendar_file,
                 log_json: self.log_json,
                 otlp_endpoint: otlp_endpoint(

@@ -21,6 +21,10 @@ pub struct ServiceConfig {
     pub database_url: String,
     /// NATS URL.
     pub nats_url: String,
+    /// The accounts service, whose keys verify every call's token (`http://host:50056`).
+    pub accounts_url: String,
+    /// A production deployment: the all-roles local operator of `ogi dev` is refused.
+    pub production: bool,
     /// Stream replicas (1 on one server, 3 on a cluster).
     pub stream_replicas: usize,
     /// Extra calendar years (a file shaped like china-workdays.toml), loaded over the shipped ones.
@@ -105,6 +109,8 @@ impl Default for ServiceConfig {
             admin_listen: None,
             database_url: "sqlite://ogi.db?mode=rwc".into(),
             nats_url: "nats://127.0.0.1:4222".into(),
+            accounts_url: "http://127.0.0.1:50056".into(),
+            production: false,
             stream_replicas: 1,
             calendar_file: None,
             shutdown_grace_secs: 20,
@@ -126,6 +132,7 @@ pub struct Overrides {
     pub admin_listen: Option<SocketAddr>,
     pub database_url: Option<String>,
     pub nats_url: Option<String>,
+    pub accounts_url: Option<String>,
     pub calendar_file: Option<PathBuf>,
     pub log_json: Option<bool>,
     pub otlp_endpoint: Option<String>,
@@ -194,6 +201,9 @@ impl ServiceConfig {
         if let Some(v) = overrides.nats_url {
             config.nats_url = v;
         }
+        if let Some(v) = overrides.accounts_url {
+            config.accounts_url = v;
+        }
         if let Some(v) = overrides.calendar_file {
             config.calendar_file = Some(v);
         }
@@ -223,6 +233,16 @@ impl ServiceConfig {
             return Err(ConfigError::Invalid {
                 field: "nats_url",
                 reason: format!("应以 nats:// 开头，实际为「{}」", self.nats_url),
+            });
+        }
+        if !(self.accounts_url.starts_with("http://") || self.accounts_url.starts_with("https://"))
+        {
+            return Err(ConfigError::Invalid {
+                field: "accounts_url",
+                reason: format!(
+                    "应以 http:// 或 https:// 开头，实际为「{}」",
+                    self.accounts_url
+                ),
             });
         }
         if !(1..=5).contains(&self.stream_replicas) {

@@ -1,5 +1,6 @@
 //! What every ogi service stands on:
 //!
+//! - [`auth`]: every call's token verified, permission and scope checks, the audit sink;
 //! - [`config`]: typed configuration, layered defaults → file → environment → flags;
 //! - [`store`]: sea-orm connections (SQLite embedded, PostgreSQL in production) and each
 //!   service's migrations and tables;
@@ -13,6 +14,7 @@
 //!   endpoints (`/livez`, `/readyz`, `/metrics`).
 
 pub mod admin;
+pub mod auth;
 pub mod bus;
 pub mod casefile;
 pub mod catalogue;

@@ -50,11 +50,12 @@ const GRPC_CODES: [&str; 17] = [
 ];
 
 /// Delivery results in label order.
-const DELIVERY_RESULTS: [(Delivery, &str); 4] = [
+const DELIVERY_RESULTS: [(Delivery, &str); 5] = [
     (Delivery::Applied, "applied"),
     (Delivery::Duplicate, "duplicate"),
     (Delivery::Retry, "retry"),
     (Delivery::Rejected, "rejected"),
+    (Delivery::Ignored, "ignored"),
 ];
 
 fn delivery_index(delivery: Delivery) -> usize {
@@ -63,6 +64,7 @@ fn delivery_index(delivery: Delivery) -> usize {
         Delivery::Duplicate => 1,
         Delivery::Retry => 2,
         Delivery::Rejected => 3,
+        Delivery::Ignored => 4,
     }
 }
 

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
 use crate::admin::{self, Admin};
+use crate::auth::{self, Auth};
 use crate::bus::{self, ConsumerSpec, EventHandler, OutboxRelay};
 use crate::config::ServiceConfig;
 use crate::metrics;
@@ -35,6 +36,8 @@ pub struct ServiceContext {
     /// Wake the outbox relay after a commit that wrote events.
     pub outbox: Arc<Notify>,
     pub config: ServiceConfig,
+    /// Token verification and the audit sink.
+    pub auth: Arc<Auth>,
     pub cancel: CancellationToken,
     /// The admin server, when `admin_listen` is set.
     pub admin: Option<Admin>,
@@ -86,7 +89,9 @@ pub async fn start(
         });
     }
     tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
+    let auth = Auth::new(&config.accounts_url, cancel.clone())?;
     Ok(ServiceContext {
+        auth,
         db,
         js,
         outbox,
@@ -183,9 +188,19 @@ async fn serve_grpc(
     // Count every call, unknown paths included (the fallback is inside the router). The layer
     // goes on the router rather than `Server::builder().layer`: axum's middleware takes axum
     // bodies, which the router converts to.
-    let routes = Routes::from(routes.into_axum_router().layer(
-        axum::middleware::from_fn_with_state(known_methods, metrics::track_grpc),
-    ));
+    // Every call but health, reflection and sign-in needs a token; counted either way.
+    let routes = Routes::from(
+        routes
+            .into_axum_router()
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&ctx.auth),
+                auth::require_token,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                known_methods,
+                metrics::track_grpc,
+            )),
+    );
     // `ogi.v1.Outbox` serves while no event waits as a dead letter (what `ogi status` reads).
     {
         let reporter = reporter.clone();

@@ -199,3 +199,65 @@ async fn the_consumer_loop_applies_each_event_once() {
     cancel.cancel();
     task.await.unwrap().unwrap();
 }
+
+/// A consumer that is handed events it does not handle (issue 11, finding 9).
+struct IgnoringEffect;
+
+#[async_trait::async_trait]
+impl bus::EventHandler for IgnoringEffect {
+    async fn handle(
+        &self,
+        _: &sea_orm::DatabaseTransaction,
+        _: &ogi_proto::v1::EventEnvelope,
+    ) -> Result<(), bus::HandlerError> {
+        Err(bus::HandlerError::Ignore("not for this consumer".into()))
+    }
+}
+
+#[tokio::test]
+async fn an_ignored_event_is_acknowledged_and_counted_as_ignored_not_rejected() {
+    let (_nats, js, db, _dir) = setup().await;
+    let e = event("c-ignored");
+    let delivery = bus::apply_once(&db, "ignoring", &IgnoringEffect, &e).await;
+    assert!(
+        matches!(delivery, Err(bus::HandlerError::Ignore(_))),
+        "{delivery:?}"
+    );
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(bus::run_consumer(
+        db.clone(),
+        js.clone(),
+        ConsumerSpec {
+            durable: "ignoring".into(),
+            stream: Producer::Validation.stream(),
+            subjects: vec!["ogi.validation.>".into()],
+        },
+        Arc::new(IgnoringEffect),
+        cancel.clone(),
+    ));
+    let subject = events::subject_of(&e).unwrap();
+    bus::publish(&js, subject, &e.event_id, events::encode(&e))
+        .await
+        .unwrap();
+    let stream = js.get_stream(Producer::Validation.stream()).await.unwrap();
+    poll_until(
+        Duration::from_secs(10),
+        "the ignored event acknowledged",
+        || {
+            let stream = stream.clone();
+            async move {
+                let mut consumer: jetstream::consumer::PullConsumer =
+                    stream.get_consumer("ignoring").await.ok()?;
+                let info = consumer.info().await.ok()?;
+                (info.ack_floor.stream_sequence == 1 && info.num_redelivered == 0).then_some(())
+            }
+        },
+    )
+    .await
+    .unwrap();
+    let counted = ogi_platform::metrics::global().consumer("ignoring");
+    assert_eq!(counted.count(Delivery::Ignored), 1);
+    assert_eq!(counted.count(Delivery::Rejected), 0);
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+}

@@ -12,8 +12,10 @@ pub mod catalogue;
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use ogi_core::access::Permission;
 use ogi_core::codes::{ApplicantType, Delivery, OutcomeCode};
 use ogi_core::letters::{self, AgencyLetterhead, LetterFacts};
+use ogi_platform::auth;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -104,7 +106,7 @@ impl EventHandler for OnApproved {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::DecisionApproved(d)) = &event.payload else {
-            return Err(HandlerError::Reject("not decision.approved".into()));
+            return Err(HandlerError::Ignore("not decision.approved".into()));
         };
         let reject = |e: ServiceError| HandlerError::Reject(e.to_string());
         let approved_on = convert::date("legal_date", &event.legal_date).map_err(reject)?;
@@ -184,6 +186,7 @@ impl server::PublishingService for Publishing {
         &self,
         request: Request<pb::GetLetterRequest>,
     ) -> Result<Response<pb::ReplyLetter>, Status> {
+        let caller = auth::caller(&request)?;
         let case_id = request.into_inner().case_id;
         let loaded = casefile::require::<LetterFile, _>(
             &self.ctx.db,
@@ -191,6 +194,7 @@ impl server::PublishingService for Publishing {
             "答复送达服务（答复意见尚未审批完成）",
         )
         .await?;
+        caller.authorize(Permission::CaseRead, &loaded.state.agency, &case_id)?;
         Ok(Response::new(view(&case_id, &loaded.state)))
     }
 
@@ -198,7 +202,98 @@ impl server::PublishingService for Publishing {
         &self,
         request: Request<pb::ServeReplyRequest>,
     ) -> Result<Response<pb::ReplyLetter>, Status> {
-        let req = request.into_inner();
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = casefile::agency_of(
+            &self.ctx.db,
+            &req.case_id,
+            "答复送达服务（答复意见尚未审批完成）",
+        )
+        .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseServe, &agency, &case_id, self.serve(req))
+            .await
+    }
+
+    async fn import_catalogue(
+        &self,
+        request: Request<pb::ImportCatalogueRequest>,
+    ) -> Result<Response<pb::ImportCatalogueResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        // The catalogue (主动公开目录) is the office's: each document's agency in scope.
+        let mut agencies: Vec<String> = req.documents.iter().map(|d| d.agency.clone()).collect();
+        agencies.sort();
+        agencies.dedup();
+        for agency in &agencies {
+            caller.authorize(Permission::ReportEnter, agency, "")?;
+        }
+        let agency = agencies.join("、");
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(catalogue::import(&self.ctx, req).await?))
+            })
+            .await
+    }
+
+    async fn repeal_document(
+        &self,
+        request: Request<pb::RepealDocumentRequest>,
+    ) -> Result<Response<pb::RepealDocumentResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(catalogue::repeal(&self.ctx, req).await?))
+            })
+            .await
+    }
+
+    async fn list_catalogue(
+        &self,
+        request: Request<pb::ListCatalogueRequest>,
+    ) -> Result<Response<pb::ListCatalogueResponse>, Status> {
+        // The catalogue is published information: any signed-in user.
+        auth::caller(&request)?;
+        Ok(Response::new(
+            catalogue::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn list_disclosure_candidates(
+        &self,
+        request: Request<pb::ListDisclosureCandidatesRequest>,
+    ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        caller.authorize(Permission::CaseRead, &request.get_ref().agency, "")?;
+        Ok(Response::new(
+            candidates::list(&self.ctx, request.into_inner()).await?,
+        ))
+    }
+
+    async fn publish_candidate(
+        &self,
+        request: Request<pb::PublishCandidateRequest>,
+    ) -> Result<Response<pb::PublishCandidateResponse>, Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportEnter, &agency, "", async {
+                Ok(Response::new(candidates::publish(&self.ctx, req).await?))
+            })
+            .await
+    }
+}
+
+impl Publishing {
+    async fn serve(&self, req: pb::ServeReplyRequest) -> Result<Response<pb::ReplyLetter>, Status> {
         let (actor, on, command_id) = convert::context(&req.context)?;
         let fingerprint = convert::fingerprint("serve_reply", &req);
         let method: Delivery = convert::code("method", &req.method)?;
@@ -270,50 +365,5 @@ impl server::PublishingService for Publishing {
         txn.commit().await.map_err(ServiceError::from)?;
         self.ctx.published();
         Ok(Response::new(view(&req.case_id, &file)))
-    }
-
-    async fn import_catalogue(
-        &self,
-        request: Request<pb::ImportCatalogueRequest>,
-    ) -> Result<Response<pb::ImportCatalogueResponse>, Status> {
-        Ok(Response::new(
-            catalogue::import(&self.ctx, request.into_inner()).await?,
-        ))
-    }
-
-    async fn repeal_document(
-        &self,
-        request: Request<pb::RepealDocumentRequest>,
-    ) -> Result<Response<pb::RepealDocumentResponse>, Status> {
-        Ok(Response::new(
-            catalogue::repeal(&self.ctx, request.into_inner()).await?,
-        ))
-    }
-
-    async fn list_catalogue(
-        &self,
-        request: Request<pb::ListCatalogueRequest>,
-    ) -> Result<Response<pb::ListCatalogueResponse>, Status> {
-        Ok(Response::new(
-            catalogue::list(&self.ctx, request.into_inner()).await?,
-        ))
-    }
-
-    async fn list_disclosure_candidates(
-        &self,
-        request: Request<pb::ListDisclosureCandidatesRequest>,
-    ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
-        Ok(Response::new(
-            candidates::list(&self.ctx, request.into_inner()).await?,
-        ))
-    }
-
-    async fn publish_candidate(
-        &self,
-        request: Request<pb::PublishCandidateRequest>,
-    ) -> Result<Response<pb::PublishCandidateResponse>, Status> {
-        Ok(Response::new(
-            candidates::publish(&self.ctx, request.into_inner()).await?,
-        ))
     }
 }

@@ -14,12 +14,14 @@ pub mod projection;
 
 use std::sync::Arc;
 
+use ogi_core::access::Permission;
 use ogi_core::limits::{self, text};
 use ogi_core::report::{
     self, ActiveDisclosure, ActiveDisclosureEntry, AnnualReport, CatalogueDifference,
     CountedDocuments, FailedCheck, Narrative, Severity, catalogue_differences,
     table_two_with_catalogue,
 };
+use ogi_platform::auth;
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::convert;
 use ogi_platform::error::ServiceError;
@@ -320,14 +322,21 @@ impl DocumentFormat {
     }
 
     /// The text body (html, md) and the binary document (docx, xlsx) of the report.
-    fn render(self, report: &AnnualReport, narrative: &Narrative) -> (String, Vec<u8>) {
-        match self {
+    fn render(
+        self,
+        report: &AnnualReport,
+        narrative: &Narrative,
+    ) -> Result<(String, Vec<u8>), ServiceError> {
+        Ok(match self {
             Self::Json => (String::new(), Vec::new()),
             Self::Html => (report::to_html(report, narrative), Vec::new()),
             Self::Markdown => (report::to_markdown(report, narrative), Vec::new()),
             Self::Docx => (String::new(), report::to_docx(report, narrative)),
-            Self::Xlsx => (String::new(), report::to_xlsx(report, narrative)),
-        }
+            Self::Xlsx => (
+                String::new(),
+                report::to_xlsx(report, narrative).map_err(ServiceError::Internal)?,
+            ),
+        })
     }
 }
 
@@ -393,6 +402,7 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::GetAnnualReportRequest>,
     ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         if req.agencies.is_empty() {
             return Err(ServiceError::invalid("agencies", "至少给出一个行政机关").into());
@@ -410,9 +420,21 @@ impl server::ReportingService for Reporting {
         convert::year("year", req.year)?;
         convert::text("rollup_name", text::AGENCY, &req.rollup_name)?;
         let mut agencies: Vec<String> = Vec::new();
+        // The hierarchy of the roll-up: the agency registry, and the configured one.
+        let registry = if req.with_subordinates {
+            Some(self.ctx.auth.verifier().registry(&caller.token).await?)
+        } else {
+            None
+        };
         for agency in &req.agencies {
-            let covered = if req.with_subordinates {
-                self.ctx.config.with_subordinates(agency)
+            let covered = if let Some(registry) = &registry {
+                let mut covered = self.ctx.config.with_subordinates(agency);
+                for a in registry.subtree(agency) {
+                    if !covered.contains(&a) {
+                        covered.push(a);
+                    }
+                }
+                covered
             } else {
                 vec![agency.clone()]
             };
@@ -421,6 +443,9 @@ impl server::ReportingService for Reporting {
                     agencies.push(a);
                 }
             }
+        }
+        for agency in &agencies {
+            caller.authorize(Permission::ReportRead, agency, "")?;
         }
         let format = DocumentFormat::parse(&req.format)?;
         let mut reports = Vec::new();
@@ -481,7 +506,7 @@ impl server::ReportingService for Reporting {
             };
             (sum, n)
         };
-        let (body, document) = format.render(&report, &narrative);
+        let (body, document) = format.render(&report, &narrative)?;
         Ok(Response::new(pb::AnnualReport {
             json: to_json(&report)?,
             body,
@@ -496,6 +521,8 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::CheckReportRequest>,
     ) -> Result<Response<pb::CheckReportResponse>, Status> {
+        // Any signed-in user may check a report JSON: it reads no stored data.
+        auth::caller(&request)?;
         let req = request.into_inner();
         report_json_size("json", &req.json)?;
         report_json_size("previous_json", &req.previous_json)?;
@@ -533,65 +560,98 @@ impl server::ReportingService for Reporting {
         &self,
         request: Request<pb::SetActiveDisclosureRequest>,
     ) -> Result<Response<pb::SetActiveDisclosureResponse>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         report_json_size("json", &req.json)?;
         let mut entry = ActiveDisclosureEntry::parse(&req.json, convert::years())
             .map_err(|e| ServiceError::invalid(e.field, e.reason))?;
-        if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
-            let counted = CountedDocuments::count(&documents, entry.year);
-            let refused = catalogue_differences(&entry.figures, &counted);
-            if !refused.is_empty() {
-                let listed: Vec<String> = refused
-                    .iter()
-                    .map(|d| {
-                        format!(
-                            "「{}」{}录入{}件，目录统计为{}件",
-                            d.row, d.column, d.entered, d.counted
+        let agency = entry.agency.clone();
+        caller
+            .run(Permission::ReportEnter, &agency, "", async move {
+                if let Some(documents) = catalogue::kept_documents(&self.ctx.db, &entry.agency).await? {
+                    let counted = CountedDocuments::count(&documents, entry.year);
+                    let refused = catalogue_differences(&entry.figures, &counted);
+                    if !refused.is_empty() {
+                        let listed: Vec<String> = refused
+                            .iter()
+                            .map(|d| {
+                                format!(
+                                    "「{}」{}录入{}件，目录统计为{}件",
+                                    d.row, d.column, d.entered, d.counted
+                                )
+                            })
+                            .collect();
+                        return Err(ServiceError::invalid(
+                            "json",
+                            format!(
+                                "{}已建立主动公开目录，表二的规章和行政规范性文件件数按目录统计，与录入不符：{}。请删去这几项（或与目录一致）后再录入，或更正目录",
+                                entry.agency,
+                                listed.join("；")
+                            ),
                         )
-                    })
-                    .collect();
-                return Err(ServiceError::invalid(
-                    "json",
-                    format!(
-                        "{}已建立主动公开目录，表二的规章和行政规范性文件件数按目录统计，与录入不符：{}。请删去这几项（或与目录一致）后再录入，或更正目录",
-                        entry.agency,
-                        listed.join("；")
-                    ),
+                        .into());
+                    }
+                }
+                // Checked above as given: figures kept from an earlier entry that differ from the
+                // catalogue now are reported as differences with the report, not refused here.
+                if req.merge
+                    && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
+                {
+                    entry.figures = entry.figures.or(&known);
+                }
+                // Stored as read, so that nothing but the known figures is kept.
+                let body =
+                    serde_json::to_string(&entry).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                put_entry(
+                    &self.ctx.db,
+                    &entry.agency,
+                    entry.year,
+                    "active_disclosure",
+                    body,
                 )
-                .into());
-            }
-        }
-        // Checked above as given: figures kept from an earlier entry that differ from the
-        // catalogue now are reported as differences with the report, not refused here.
-        if req.merge
-            && let Some(known) = entered_table_two(&self.ctx.db, &entry.agency, entry.year).await?
-        {
-            entry.figures = entry.figures.or(&known);
-        }
-        // Stored as read, so that nothing but the known figures is kept.
-        let body =
-            serde_json::to_string(&entry).map_err(|e| ServiceError::Internal(e.to_string()))?;
-        put_entry(
-            &self.ctx.db,
-            &entry.agency,
-            entry.year,
-            "active_disclosure",
-            body,
-        )
-        .await?;
-        Ok(Response::new(pb::SetActiveDisclosureResponse {}))
+                .await?;
+                Ok(Response::new(pb::SetActiveDisclosureResponse {}))
+            })
+            .await
     }
 
     async fn set_narrative(
         &self,
         request: Request<pb::SetNarrativeRequest>,
     ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
+        let caller = auth::caller(&request)?;
         let req = request.into_inner();
         convert::required_text("agency", text::AGENCY, &req.agency)?;
         convert::year("year", req.year)?;
         convert::text("section_one_extra", text::NARRATIVE, &req.section_one_extra)?;
         convert::text("section_five", text::NARRATIVE, &req.section_five)?;
         convert::text("section_six", text::NARRATIVE, &req.section_six)?;
+        caller.authorize(Permission::ReportEnter, &req.agency, "")?;
+        let agency = req.agency.clone();
+        let result = self.set_narrative_of(req).await;
+        caller.outcome(Permission::ReportEnter, &agency, "", result)
+    }
+
+    async fn lock_report(
+        &self,
+        request: Request<pb::LockReportRequest>,
+    ) -> Result<Response<pb::AnnualReport>, Status> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        convert::required_text("agency", text::AGENCY, &req.agency)?;
+        convert::year("year", req.year)?;
+        let agency = req.agency.clone();
+        caller
+            .run(Permission::ReportLock, &agency, "", self.lock(req))
+            .await
+    }
+}
+
+impl Reporting {
+    async fn set_narrative_of(
+        &self,
+        req: pb::SetNarrativeRequest,
+    ) -> Result<Response<pb::SetNarrativeResponse>, Status> {
         let body = serde_json::to_string(&EnteredNarrative {
             section_one_extra: req.section_one_extra,
             section_five: req.section_five,
@@ -602,13 +662,7 @@ impl server::ReportingService for Reporting {
         Ok(Response::new(pb::SetNarrativeResponse {}))
     }
 
-    async fn lock_report(
-        &self,
-        request: Request<pb::LockReportRequest>,
-    ) -> Result<Response<pb::AnnualReport>, Status> {
-        let req = request.into_inner();
-        convert::required_text("agency", text::AGENCY, &req.agency)?;
-        convert::year("year", req.year)?;
+    async fn lock(&self, req: pb::LockReportRequest) -> Result<Response<pb::AnnualReport>, Status> {
         if entry(&self.ctx.db, &req.agency, req.year, "locked")
             .await?
             .is_some()

@@ -250,7 +250,7 @@ fn fact(event: &pb::EventEnvelope) -> Result<Fact, HandlerError> {
                     .map_err(reject)?,
             },
         )),
-        _ => Err(HandlerError::Reject("unexpected event".into())),
+        _ => Err(HandlerError::Ignore("unexpected event".into())),
     }
 }
 

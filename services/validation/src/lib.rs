@@ -8,11 +8,13 @@
 use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
+use ogi_core::access::Permission;
 use ogi_core::calendar::WorkCalendar;
 use ogi_core::case::{Case, Command, Stage};
 use ogi_core::codes::OutcomeCode;
 use ogi_core::deadline;
 use ogi_core::limits;
+use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
 use ogi_platform::config::ServiceConfig;
@@ -227,7 +229,7 @@ impl EventHandler for OnReceived {
         event: &pb::EventEnvelope,
     ) -> Result<(), HandlerError> {
         let Some(Payload::ApplicationReceived(received)) = &event.payload else {
-            return Err(HandlerError::Reject("not application.received".into()));
+            return Err(HandlerError::Ignore("not application.received".into()));
         };
         let app = received
             .application
@@ -502,15 +504,34 @@ fn accepted(
     }
 }
 
+impl Validation {
+    /// The caller, the request with the caller as its actor, and the case's agency.
+    async fn begin<T>(
+        &self,
+        request: Request<T>,
+        fields: impl FnOnce(&mut T) -> (&mut Option<pb::CommandContext>, &String),
+    ) -> Result<(Caller, T, String), Status> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        let (context, case_id) = fields(&mut req);
+        caller.stamp(context)?;
+        let case_id = case_id.clone();
+        let agency = casefile::agency_of(&self.ctx.db, &case_id, "审核服务").await?;
+        Ok((caller, req, agency))
+    }
+}
+
 #[tonic::async_trait]
 impl server::ValidationService for Validation {
     async fn get_findings(
         &self,
         request: Request<pb::GetFindingsRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
+        let caller = auth::caller(&request)?;
         let case_id = request.into_inner().case_id;
         let loaded =
             casefile::require::<ValidationFile, _>(&self.ctx.db, &case_id, "审核服务").await?;
+        caller.authorize(Permission::CaseRead, &loaded.state.facts.agency, &case_id)?;
         Ok(Response::new(findings(
             &case_id,
             &loaded.state,
@@ -523,70 +544,98 @@ impl server::ValidationService for Validation {
         &self,
         request: Request<pb::AcceptApplicationRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
-        let req = request.into_inner();
-        let fingerprint = convert::fingerprint("accept_application", &req);
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, &fingerprint, Step::Accept)
-                .await?,
-        ))
+        let (caller, req, agency) = self
+            .begin(request, |r| (&mut r.context, &r.case_id))
+            .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseAccept, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("accept_application", &req);
+                Ok(Response::new(
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Accept)
+                        .await?,
+                ))
+            })
+            .await
     }
 
     async fn request_correction(
         &self,
         request: Request<pb::RequestCorrectionRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
-        let req = request.into_inner();
-        let fingerprint = convert::fingerprint("request_correction", &req);
-        let due_on = convert::optional_date("due_on", &req.due_on)?;
-        if req.items.len() > limits::MAX_CORRECTION_ITEMS {
-            return Err(ServiceError::invalid(
-                "items",
-                format!(
-                    "补正事项最多{}项，实为{}项",
-                    limits::MAX_CORRECTION_ITEMS,
-                    req.items.len()
-                ),
-            )
-            .into());
-        }
-        for (i, item) in req.items.iter().enumerate() {
-            convert::text(&format!("items[{i}]"), limits::text::CORRECTION_ITEM, item)?;
-        }
-        Ok(Response::new(
-            self.command(
-                &req.context,
-                &req.case_id,
-                &fingerprint,
-                Step::RequestCorrection {
-                    items: req.items,
-                    due_on,
-                },
-            )
-            .await?,
-        ))
+        let (caller, req, agency) = self
+            .begin(request, |r| (&mut r.context, &r.case_id))
+            .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("request_correction", &req);
+                let due_on = convert::optional_date("due_on", &req.due_on)?;
+                if req.items.len() > limits::MAX_CORRECTION_ITEMS {
+                    return Err(ServiceError::invalid(
+                        "items",
+                        format!(
+                            "补正事项最多{}项，实为{}项",
+                            limits::MAX_CORRECTION_ITEMS,
+                            req.items.len()
+                        ),
+                    )
+                    .into());
+                }
+                for (i, item) in req.items.iter().enumerate() {
+                    convert::text(&format!("items[{i}]"), limits::text::CORRECTION_ITEM, item)?;
+                }
+                Ok(Response::new(
+                    self.command(
+                        &req.context,
+                        &req.case_id,
+                        &fingerprint,
+                        Step::RequestCorrection {
+                            items: req.items.clone(),
+                            due_on,
+                        },
+                    )
+                    .await?,
+                ))
+            })
+            .await
     }
 
     async fn record_correction(
         &self,
         request: Request<pb::RecordCorrectionRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
-        let req = request.into_inner();
-        let fingerprint = convert::fingerprint("record_correction", &req);
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, &fingerprint, Step::Correct)
-                .await?,
-        ))
+        let (caller, req, agency) = self
+            .begin(request, |r| (&mut r.context, &r.case_id))
+            .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("record_correction", &req);
+                Ok(Response::new(
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Correct)
+                        .await?,
+                ))
+            })
+            .await
     }
 
     async fn record_abandonment(
         &self,
         request: Request<pb::RecordAbandonmentRequest>,
     ) -> Result<Response<pb::Findings>, Status> {
-        let req = request.into_inner();
-        let fingerprint = convert::fingerprint("record_abandonment", &req);
-        Ok(Response::new(
-            self.command(&req.context, &req.case_id, &fingerprint, Step::Abandon)
-                .await?,
-        ))
+        let (caller, req, agency) = self
+            .begin(request, |r| (&mut r.context, &r.case_id))
+            .await?;
+        let case_id = req.case_id.clone();
+        caller
+            .run(Permission::CaseCorrection, &agency, &case_id, async {
+                let fingerprint = convert::fingerprint("record_abandonment", &req);
+                Ok(Response::new(
+                    self.command(&req.context, &req.case_id, &fingerprint, Step::Abandon)
+                        .await?,
+                ))
+            })
+            .await
     }
 }

@@ -160,7 +160,7 @@ fn xlsx_sheets_are_the_html_tables() {
     let report = anju();
     let narrative = narrative(&report);
     let html = to_html(&report, &narrative);
-    let mut book = workbook(to_xlsx(&report, &narrative));
+    let mut book = workbook(to_xlsx(&report, &narrative).unwrap());
     assert_eq!(book.sheet_names(), SHEETS);
     for (sheet, class) in SHEETS[1..].iter().zip(HTML_TABLES) {
         assert_eq!(
@@ -184,7 +184,7 @@ fn xlsx_sheets_are_the_html_tables() {
 #[test]
 fn xlsx_figures_are_numbers_in_their_cells() {
     let report = anju();
-    let mut book = workbook(to_xlsx(&report, &narrative(&report)));
+    let mut book = workbook(to_xlsx(&report, &narrative(&report)).unwrap());
     let number = |value: Cell| Data::Float(value.unwrap() as f64);
 
     // Table 三: every figure, under three header rows, seven columns after three of labels.
@@ -260,7 +260,7 @@ fn xlsx_figures_are_numbers_in_their_cells() {
 fn xlsx_narrative_sheet_has_the_sections_in_order() {
     let report = anju();
     let narrative = narrative(&report);
-    let mut book = workbook(to_xlsx(&report, &narrative));
+    let mut book = workbook(to_xlsx(&report, &narrative).unwrap());
     let text = book.worksheet_range(TEXT_SHEET).unwrap();
     let lines: Vec<String> = text.rows().map(|row| text_of(row.first())).collect();
     let headings: Vec<&String> = lines
@@ -547,7 +547,7 @@ fn blanks_print_as_dashes_and_text_is_escaped() {
         ..Narrative::default()
     };
 
-    let mut book = workbook(to_xlsx(&report, &narrative));
+    let mut book = workbook(to_xlsx(&report, &narrative).unwrap());
     let three = book.worksheet_range(SHEETS[2]).unwrap();
     assert_eq!(
         three.get_value((TABLE_TOP + 3, 3)),
@@ -588,5 +588,35 @@ fn write_the_anju_documents() {
     let dir = std::env::var_os("OGI_OFFICE_OUT").map_or_else(std::env::temp_dir, Into::into);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("anju-2024.docx"), to_docx(&report, &narrative)).unwrap();
-    std::fs::write(dir.join("anju-2024.xlsx"), to_xlsx(&report, &narrative)).unwrap();
+    std::fs::write(
+        dir.join("anju-2024.xlsx"),
+        to_xlsx(&report, &narrative).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_narrative_longer_than_an_excel_cell_still_makes_a_workbook() {
+    // Finding 4: a 32,768-character narrative made the writer panic (Excel's cell limit).
+    let report = anju();
+    let long = Narrative {
+        section_one: "一".repeat(40_000),
+        section_five: format!("{}\n{}", "五".repeat(70_000), "b".repeat(33_000)),
+        section_six: String::new(),
+    };
+    let mut book = workbook(to_xlsx(&report, &long).unwrap());
+    let sheet = book.worksheet_range(TEXT_SHEET).unwrap();
+    let texts: Vec<String> = sheet
+        .rows()
+        .filter_map(|r| r.first().map(|c| c.to_string()))
+        .collect();
+    assert!(texts.iter().all(|t| t.chars().count() <= 32_767));
+    let one: usize = texts
+        .iter()
+        .map(|t| t.strip_prefix("（续）").unwrap_or(t))
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c == '一'))
+        .map(|t| t.chars().count())
+        .sum();
+    assert_eq!(one, 40_000, "nothing of the narrative is lost");
+    assert!(texts.iter().any(|t| t.starts_with("（续）")));
 }

@@ -346,9 +346,36 @@ pub(super) const TABLE_TOP: u32 = 2;
 /// The report as an .xlsx workbook: 报告正文 (the narrative, with the sections' headings), then
 /// one sheet for each of tables 二, 三 and 四 under the report's title and the section heading,
 /// header cells merged as the format prints them, figures as numbers and blanks as 「—」.
-pub fn to_xlsx(report: &AnnualReport, narrative: &Narrative) -> Vec<u8> {
-    workbook(report, narrative)
-        .expect("the report's fixed layout stays within what a workbook allows")
+///
+/// A paragraph longer than an Excel cell holds (32,767 characters) goes on in the rows below,
+/// each continuation marked 「（续）」, so any narrative makes a workbook; a failure of the
+/// writer is an error in Chinese, never a panic.
+pub fn to_xlsx(report: &AnnualReport, narrative: &Narrative) -> Result<Vec<u8>, String> {
+    workbook(report, narrative).map_err(|e| format!("无法生成 .xlsx 文件：{e}"))
+}
+
+/// The most characters ogi puts in one cell: below Excel's 32,767, with room for the mark.
+const CELL_CHARS: usize = 30_000;
+
+/// Excel's tallest row, in points.
+const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// A paragraph as cells of at most [`CELL_CHARS`] characters; every piece after the first
+/// starts with 「（续）」.
+fn cell_pieces(paragraph: &str) -> Vec<String> {
+    let chars: Vec<char> = paragraph.chars().collect();
+    chars
+        .chunks(CELL_CHARS)
+        .enumerate()
+        .map(|(i, piece)| {
+            let text: String = piece.iter().collect();
+            if i == 0 {
+                text
+            } else {
+                format!("（续）{text}")
+            }
+        })
+        .collect()
 }
 
 fn workbook(report: &AnnualReport, narrative: &Narrative) -> Result<Vec<u8>, XlsxError> {
@@ -516,13 +543,13 @@ fn text_sheet(
         sheet.write_string_with_format(row, 0, section.heading, &styles.heading)?;
         sheet.set_row_height(row, row_height(1.2))?;
         let texts: Vec<String> = match &section.body {
-            Body::Text(text) => paragraphs(text).map(str::to_string).collect(),
+            Body::Text(text) => paragraphs(text).flat_map(cell_pieces).collect(),
             Body::Table(grid) => vec![format!("见工作表「{}」。", grid.sheet)],
         };
         for line in texts {
             row += 1;
             sheet.write_string_with_format(row, 0, &line, &styles.paragraph)?;
-            sheet.set_row_height(row, row_height(lines(&line, WIDTH)))?;
+            sheet.set_row_height(row, row_height(lines(&line, WIDTH)).min(MAX_ROW_HEIGHT))?;
         }
     }
     sheet.set_paper_size(9);

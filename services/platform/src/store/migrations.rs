@@ -817,6 +817,262 @@ impl MigrationTrait for DeadLettersAndCommandFingerprints {
     }
 }
 
+/// Accounts: users, the agency registry, sessions, signing keys and the audit trail.
+pub struct CreateAccounts;
+
+impl MigrationName for CreateAccounts {
+    fn name(&self) -> &str {
+        "m0101_accounts"
+    }
+}
+
+#[derive(DeriveIden)]
+enum Users {
+    Table,
+    Username,
+    Agency,
+    Department,
+    Roles,
+    Scope,
+    PasswordHash,
+    Enabled,
+    MustChangePassword,
+    Failures,
+    LastFailureAt,
+    DevOperator,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Agencies {
+    Table,
+    Name,
+    Code,
+    LetterPrefix,
+    ReconsiderationBody,
+    Parent,
+    CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Sessions {
+    Table,
+    Id,
+    SecretHash,
+    Username,
+    CreatedAt,
+    ExpiresAt,
+    EndedAt,
+}
+
+#[derive(DeriveIden)]
+enum SigningKeys {
+    Table,
+    Kid,
+    Pkcs8,
+    CreatedAt,
+    RetiredAt,
+}
+
+#[derive(DeriveIden)]
+enum AuditLog {
+    Table,
+    Seq,
+    EntryId,
+    At,
+    Actor,
+    Agency,
+    Action,
+    CaseId,
+    TargetAgency,
+    Result,
+    Reason,
+    Source,
+    PrevHash,
+    Hash,
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAccounts {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(Users::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Users::Username)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Users::Agency).string().not_null())
+                .col(ColumnDef::new(Users::Department).string().not_null())
+                // Role codes, comma-separated.
+                .col(ColumnDef::new(Users::Roles).string().not_null())
+                .col(ColumnDef::new(Users::Scope).string().not_null())
+                .col(ColumnDef::new(Users::PasswordHash).string().not_null())
+                .col(ColumnDef::new(Users::Enabled).boolean().not_null())
+                .col(
+                    ColumnDef::new(Users::MustChangePassword)
+                        .boolean()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Users::Failures).integer().not_null())
+                .col(
+                    ColumnDef::new(Users::LastFailureAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .col(ColumnDef::new(Users::DevOperator).boolean().not_null())
+                .col(
+                    ColumnDef::new(Users::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Agencies::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Agencies::Name)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(Agencies::Code).string().not_null())
+                .col(ColumnDef::new(Agencies::LetterPrefix).string().not_null())
+                .col(
+                    ColumnDef::new(Agencies::ReconsiderationBody)
+                        .string()
+                        .not_null(),
+                )
+                .col(ColumnDef::new(Agencies::Parent).string().null())
+                .col(
+                    ColumnDef::new(Agencies::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(Sessions::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(Sessions::Id)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(Sessions::SecretHash)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(Sessions::Username).string().not_null())
+                .col(
+                    ColumnDef::new(Sessions::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Sessions::ExpiresAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Sessions::EndedAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(SigningKeys::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(SigningKeys::Kid)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(SigningKeys::Pkcs8).binary().not_null())
+                .col(
+                    ColumnDef::new(SigningKeys::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SigningKeys::RetiredAt)
+                        .timestamp_with_time_zone()
+                        .null(),
+                )
+                .to_owned(),
+        )
+        .await?;
+        m.create_table(
+            Table::create()
+                .table(AuditLog::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(AuditLog::Seq)
+                        .big_integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(AuditLog::EntryId)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(AuditLog::At).string().not_null())
+                .col(ColumnDef::new(AuditLog::Actor).string().not_null())
+                .col(ColumnDef::new(AuditLog::Agency).string().not_null())
+                .col(ColumnDef::new(AuditLog::Action).string().not_null())
+                .col(ColumnDef::new(AuditLog::CaseId).string().not_null())
+                .col(ColumnDef::new(AuditLog::TargetAgency).string().not_null())
+                .col(ColumnDef::new(AuditLog::Result).string().not_null())
+                .col(ColumnDef::new(AuditLog::Reason).text().not_null())
+                .col(ColumnDef::new(AuditLog::Source).string().not_null())
+                .col(ColumnDef::new(AuditLog::PrevHash).string().not_null())
+                .col(ColumnDef::new(AuditLog::Hash).string().not_null())
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .name("audit_log_actor")
+                .table(AuditLog::Table)
+                .col(AuditLog::Actor)
+                .col(AuditLog::Seq)
+                .if_not_exists()
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in [
+            Users::Table.into_iden(),
+            Agencies::Table.into_iden(),
+            Sessions::Table.into_iden(),
+            SigningKeys::Table.into_iden(),
+            AuditLog::Table.into_iden(),
+        ] {
+            m.drop_table(Table::drop().table(table).to_owned()).await?;
+        }
+        Ok(())
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -880,6 +1136,15 @@ migrator!(
         CreateReportProjections,
         CreateReplyCounts,
         CreateReportCatalogue,
+        DeadLettersAndCommandFingerprints
+    ]
+);
+migrator!(
+    /// Accounts' database: users, agencies, sessions, signing keys, the audit trail.
+    AccountsMigrator,
+    [
+        CreateMessaging,
+        CreateAccounts,
         DeadLettersAndCommandFingerprints
     ]
 );

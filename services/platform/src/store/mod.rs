@@ -21,6 +21,7 @@ pub enum ServiceSchema {
     Approval,
     Publishing,
     Reporting,
+    Accounts,
 }
 
 /// Connect to `url` (`sqlite://path?mode=rwc` or `postgres://…`) and bring the schema up to date.
@@ -95,6 +96,7 @@ async fn run_migrations(db: &DatabaseConnection, schema: ServiceSchema) -> anyho
         ServiceSchema::Approval => ApprovalMigrator::up(db, None).await?,
         ServiceSchema::Publishing => PublishingMigrator::up(db, None).await?,
         ServiceSchema::Reporting => ReportingMigrator::up(db, None).await?,
+        ServiceSchema::Accounts => AccountsMigrator::up(db, None).await?,
     }
     Ok(())
 }

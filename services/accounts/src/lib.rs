@@ -1,0 +1,42 @@
+//! The accounts service (账户): users with roles and scope, the agency registry, password
+//! sign-in with lockout, sessions, Ed25519 signing keys (rotated without downtime) and the
+//! hash-chained audit trail (roles.md). Every other service verifies its tokens locally.
+
+pub mod audit;
+pub mod entities;
+pub mod keys;
+pub mod secrets;
+mod service;
+
+use std::sync::Arc;
+
+use ogi_core::access::policy::SecurityPolicy;
+use ogi_platform::config::ServiceConfig;
+use ogi_platform::runtime;
+use ogi_platform::store::ServiceSchema;
+use ogi_proto::v1::accounts_service_server::AccountsServiceServer;
+use tokio_util::sync::CancellationToken;
+
+pub use service::Accounts;
+
+/// The user name of the all-roles local operator of `ogi dev`.
+pub const DEV_OPERATOR: &str = "operator";
+
+/// Run the service; with `dev_operator` (its password), create or refresh the local operator.
+pub async fn run(config: ServiceConfig, dev_operator: Option<String>) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    ogi_platform::shutdown::on_signals(cancel.clone());
+    let ctx = runtime::start("accounts", ServiceSchema::Accounts, config, cancel).await?;
+    let keys = keys::KeyRing::load_or_create(&ctx.db).await?;
+    let accounts = Accounts {
+        ctx: ctx.clone(),
+        policy: SecurityPolicy::default(),
+        keys: Arc::new(tokio::sync::RwLock::new(keys)),
+        chain: Arc::new(audit::Chain::new(ctx.db.clone())),
+    };
+    if let Some(password) = dev_operator {
+        accounts.ensure_dev_operator(&password).await?;
+    }
+    let routes = tonic::service::Routes::new(AccountsServiceServer::new(accounts));
+    runtime::serve(&ctx, &["ogi.v1.AccountsService"], routes).await
+}

@@ -1,0 +1,644 @@
+//! Signing in and out (`ogi login`, `ogi logout`, `ogi whoami`), the sysadmin's users and
+//! agency registry (`ogi admin …`) and the auditor's trail (`ogi audit …`).
+
+use std::io::BufRead;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand, ValueEnum};
+use ogi_core::access::{Role, Scope};
+use ogi_platform::error::describe_status;
+use ogi_proto::v1 as pb;
+
+use crate::credentials::{self, Credential};
+use crate::endpoints::{Clients, Endpoints};
+
+#[derive(Args)]
+pub struct LoginArgs {
+    /// 用户名
+    #[arg(long)]
+    pub username: String,
+    /// 从标准输入读取密码（第一行）；须修改初始密码时，第二行为新密码
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Subcommand)]
+pub enum AdminCommand {
+    /// 用户：新增、列出、停用、启用、重置密码、授予或收回角色（系统管理员）
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// 行政机关名录：登记、列出、修改（系统管理员）
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum, Default)]
+pub enum ListFormat {
+    #[default]
+    Table,
+    Json,
+}
+
+#[derive(Subcommand)]
+pub enum UserCommand {
+    /// 新增用户（初始密码从标准输入读取，首次登录须修改）
+    Add {
+        #[arg(long)]
+        username: String,
+        /// 所属行政机关（须已登记）
+        #[arg(long)]
+        agency: String,
+        /// 角色，可多次给出：registrar、handler、approver、signer、office、viewer、sysadmin、secadmin、auditor
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// 科室
+        #[arg(long, default_value = "")]
+        department: String,
+        /// 权限范围：own（本机关，默认）、subtree（本机关及下级机关）、assigned（本人承办）
+        #[arg(long, default_value = "own")]
+        scope: String,
+        /// 从标准输入读取初始密码
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 列出用户
+    List {
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// 停用用户（其会话在一分钟内失效）
+    Disable { username: String },
+    /// 启用用户
+    Enable { username: String },
+    /// 重置密码（新密码从标准输入读取，下次登录须修改）
+    ResetPassword {
+        username: String,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// 授予角色
+    Grant {
+        username: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+    /// 收回角色
+    Revoke {
+        username: String,
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AgencyCommand {
+    /// 登记行政机关
+    Add {
+        name: String,
+        /// 上级机关（须已登记）
+        #[arg(long)]
+        parent: Option<String>,
+        /// 统一社会信用代码或组织机构代码
+        #[arg(long)]
+        code: Option<String>,
+        /// 答复书文号前缀，如 安府信公
+        #[arg(long)]
+        letter_prefix: Option<String>,
+        /// 答复书载明的行政复议机关
+        #[arg(long)]
+        reconsideration_body: Option<String>,
+    },
+    /// 列出已登记的行政机关
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// 修改行政机关（未给出的项保持不变）
+    Update {
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        #[arg(long)]
+        code: Option<String>,
+        #[arg(long)]
+        letter_prefix: Option<String>,
+        #[arg(long)]
+        reconsideration_body: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum AuditCommand {
+    /// 列出审计记录（审计管理员）
+    List {
+        #[arg(long)]
+        actor: Option<String>,
+        #[arg(long)]
+        agency: Option<String>,
+        #[arg(long = "case")]
+        case_id: Option<String>,
+        /// 起始日期 YYYY-MM-DD
+        #[arg(long)]
+        from: Option<String>,
+        /// 截止日期 YYYY-MM-DD（含）
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// 校验审计记录的哈希链：被修改或删除的记录会被发现
+    Verify,
+}
+
+fn status_error(status: tonic::Status) -> anyhow::Error {
+    anyhow::anyhow!("{}", describe_status(&status))
+}
+
+/// The lines of standard input, read as needed.
+struct StdinLines(std::io::Lines<std::io::StdinLock<'static>>);
+
+impl StdinLines {
+    fn new() -> Self {
+        StdinLines(std::io::stdin().lock().lines())
+    }
+
+    fn next(&mut self, what: &str) -> anyhow::Result<String> {
+        match self.0.next() {
+            Some(line) => Ok(line?.trim_end_matches('\r').to_string()),
+            None => anyhow::bail!("标准输入中缺少{what}"),
+        }
+    }
+}
+
+fn prompt(text: &str) -> anyhow::Result<String> {
+    Ok(rpassword::prompt_password(text)?)
+}
+
+fn roles_text(codes: &[String]) -> String {
+    codes
+        .iter()
+        .map(|c| match c.parse::<Role>() {
+            Ok(r) => format!("{}（{}）", r.label(), r.code()),
+            Err(_) => c.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+fn scope_text(code: &str) -> String {
+    code.parse::<Scope>()
+        .map(|s| s.label().to_string())
+        .unwrap_or_else(|_| code.to_string())
+}
+
+/// Sign in and keep the credential; a due password change is made on the way.
+pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<ExitCode> {
+    let clients = Clients::anonymous(endpoints)?;
+    let mut stdin = StdinLines::new();
+    let password = if args.password_stdin {
+        stdin.next("密码（第一行）")?
+    } else {
+        prompt("密码：")?
+    };
+    let mut accounts = clients.accounts.clone();
+    let mut response = accounts
+        .login(pb::LoginRequest {
+            username: args.username.clone(),
+            password: password.clone(),
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    if response.must_change_password {
+        let new_password = if args.password_stdin {
+            stdin.next("新密码（第二行；初始密码须在首次登录时修改）")?
+        } else {
+            eprintln!("初始密码须在首次登录时修改。");
+            let first = prompt("新密码：")?;
+            let again = prompt("确认新密码：")?;
+            anyhow::ensure!(first == again, "两次输入的新密码不一致");
+            first
+        };
+        response = accounts
+            .change_password(pb::ChangePasswordRequest {
+                username: args.username.clone(),
+                password,
+                new_password,
+            })
+            .await
+            .map_err(status_error)?
+            .into_inner();
+    }
+    credentials::save(&Credential {
+        username: args.username.clone(),
+        accounts: endpoints.accounts.clone(),
+        access_token: response.access_token,
+        access_expires_at: response.access_expires_at,
+        session_token: response.session_token,
+        session_expires_at: response.session_expires_at,
+    })?;
+    let user = response.user.unwrap_or_default();
+    println!(
+        "已登录：{}（{}；{}）",
+        user.username,
+        if user.agency.is_empty() {
+            "本机"
+        } else {
+            &user.agency
+        },
+        roles_text(&user.roles)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn logout(endpoints: &Endpoints) -> anyhow::Result<ExitCode> {
+    let Some(credential) = credentials::load()? else {
+        println!("尚未登录");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let clients = Clients::anonymous(endpoints)?;
+    let ended = clients
+        .accounts
+        .clone()
+        .logout(pb::LogoutRequest {
+            session_token: credential.session_token,
+        })
+        .await;
+    credentials::remove()?;
+    match ended {
+        Ok(_) => println!("已退出登录：{}", credential.username),
+        Err(status) => println!(
+            "已删除本机登录凭据；账户服务未确认会话结束：{}",
+            describe_status(&status)
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn whoami(clients: &Clients) -> anyhow::Result<ExitCode> {
+    let user = clients
+        .accounts
+        .clone()
+        .who_am_i(pb::WhoAmIRequest {})
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    println!("用户     {}", user.username);
+    println!(
+        "机关     {}",
+        if user.agency.is_empty() {
+            "（本机）"
+        } else {
+            &user.agency
+        }
+    );
+    if !user.department.is_empty() {
+        println!("科室     {}", user.department);
+    }
+    println!("角色     {}", roles_text(&user.roles));
+    println!("权限范围 {}", scope_text(&user.scope));
+    println!("可访问   {}", user.agencies.join("、"));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_user(u: &pb::User) {
+    println!(
+        "{:<16} {:<24} {:<8} {:<6} {}",
+        u.username,
+        u.agency,
+        scope_text(&u.scope),
+        if !u.enabled {
+            "停用"
+        } else if !u.locked_until.is_empty() {
+            "锁定"
+        } else {
+            "正常"
+        },
+        roles_text(&u.roles)
+    );
+}
+
+fn user_json(u: &pb::User) -> serde_json::Value {
+    serde_json::json!({
+        "username": u.username,
+        "agency": u.agency,
+        "department": u.department,
+        "roles": u.roles,
+        "scope": u.scope,
+        "enabled": u.enabled,
+        "must_change_password": u.must_change_password,
+        "locked_until": u.locked_until,
+    })
+}
+
+fn read_secret(password_stdin: bool, what: &str) -> anyhow::Result<String> {
+    if password_stdin {
+        StdinLines::new().next(what)
+    } else {
+        let first = prompt(&format!("{what}："))?;
+        let again = prompt(&format!("确认{what}："))?;
+        anyhow::ensure!(first == again, "两次输入的密码不一致");
+        Ok(first)
+    }
+}
+
+pub async fn admin(clients: &Clients, command: AdminCommand) -> anyhow::Result<ExitCode> {
+    let mut a = clients.accounts.clone();
+    match command {
+        AdminCommand::User { command } => match command {
+            UserCommand::Add {
+                username,
+                agency,
+                roles,
+                department,
+                scope,
+                password_stdin,
+            } => {
+                let password = read_secret(password_stdin, "初始密码")?;
+                let u = a
+                    .add_user(pb::AddUserRequest {
+                        username,
+                        agency,
+                        department,
+                        roles,
+                        scope,
+                        password,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已新增用户（首次登录须修改密码）：");
+                print_user(&u);
+            }
+            UserCommand::List { agency, format } => {
+                let users = a
+                    .list_users(pb::ListUsersRequest {
+                        agency: agency.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner()
+                    .users;
+                match format {
+                    ListFormat::Json => println!(
+                        "{}",
+                        serde_json::to_string_pretty(
+                            &users.iter().map(user_json).collect::<Vec<_>>()
+                        )?
+                    ),
+                    ListFormat::Table => {
+                        println!(
+                            "{:<16} {:<24} {:<8} {:<6} 角色",
+                            "用户", "机关", "范围", "状态"
+                        );
+                        users.iter().for_each(print_user);
+                    }
+                }
+            }
+            UserCommand::Disable { username } => {
+                let u = a
+                    .set_user_enabled(pb::SetUserEnabledRequest {
+                        username,
+                        enabled: false,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已停用（其会话在一分钟内在各服务失效）：");
+                print_user(&u);
+            }
+            UserCommand::Enable { username } => {
+                let u = a
+                    .set_user_enabled(pb::SetUserEnabledRequest {
+                        username,
+                        enabled: true,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已启用：");
+                print_user(&u);
+            }
+            UserCommand::ResetPassword {
+                username,
+                password_stdin,
+            } => {
+                let password = read_secret(password_stdin, "新密码")?;
+                let u = a
+                    .reset_password(pb::ResetPasswordRequest { username, password })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已重置密码（下次登录须修改）：");
+                print_user(&u);
+            }
+            UserCommand::Grant { username, roles } => {
+                let u = a
+                    .grant_roles(pb::ChangeRolesRequest { username, roles })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已授予角色（原会话在一分钟内失效，须重新登录）：");
+                print_user(&u);
+            }
+            UserCommand::Revoke { username, roles } => {
+                let u = a
+                    .revoke_roles(pb::ChangeRolesRequest { username, roles })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已收回角色（原会话在一分钟内失效，须重新登录）：");
+                print_user(&u);
+            }
+        },
+        AdminCommand::Agency { command } => match command {
+            AgencyCommand::Add {
+                name,
+                parent,
+                code,
+                letter_prefix,
+                reconsideration_body,
+            } => {
+                let added = a
+                    .add_agency(pb::Agency {
+                        name,
+                        code: code.unwrap_or_default(),
+                        letter_prefix: letter_prefix.unwrap_or_default(),
+                        reconsideration_body: reconsideration_body.unwrap_or_default(),
+                        parent: parent.unwrap_or_default(),
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                // The token's scope is computed from the registry when it is issued.
+                clients.refresh_if_due(true).await?;
+                println!("已登记行政机关：{}", added.name);
+            }
+            AgencyCommand::List { format } => {
+                let list = a
+                    .list_agencies(pb::ListAgenciesRequest {})
+                    .await
+                    .map_err(status_error)?
+                    .into_inner()
+                    .agencies;
+                match format {
+                    ListFormat::Json => {
+                        let v: Vec<_> = list
+                            .iter()
+                            .map(|g| {
+                                serde_json::json!({
+                                    "name": g.name,
+                                    "code": g.code,
+                                    "letter_prefix": g.letter_prefix,
+                                    "reconsideration_body": g.reconsideration_body,
+                                    "parent": g.parent,
+                                })
+                            })
+                            .collect();
+                        println!("{}", serde_json::to_string_pretty(&v)?);
+                    }
+                    ListFormat::Table => {
+                        println!("机关名称\t上级机关\t代码\t文号前缀\t复议机关");
+                        for g in &list {
+                            println!(
+                                "{}\t{}\t{}\t{}\t{}",
+                                g.name, g.parent, g.code, g.letter_prefix, g.reconsideration_body
+                            );
+                        }
+                    }
+                }
+            }
+            AgencyCommand::Update {
+                name,
+                parent,
+                code,
+                letter_prefix,
+                reconsideration_body,
+            } => {
+                let list = a
+                    .list_agencies(pb::ListAgenciesRequest {})
+                    .await
+                    .map_err(status_error)?
+                    .into_inner()
+                    .agencies;
+                let current = list
+                    .into_iter()
+                    .find(|g| g.name == name)
+                    .ok_or_else(|| anyhow::anyhow!("行政机关「{name}」未登记"))?;
+                let updated = a
+                    .update_agency(pb::Agency {
+                        name,
+                        code: code.unwrap_or(current.code),
+                        letter_prefix: letter_prefix.unwrap_or(current.letter_prefix),
+                        reconsideration_body: reconsideration_body
+                            .unwrap_or(current.reconsideration_body),
+                        parent: parent.unwrap_or(current.parent),
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已修改行政机关：{}", updated.name);
+            }
+        },
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn audit(clients: &Clients, command: AuditCommand) -> anyhow::Result<ExitCode> {
+    let mut a = clients.accounts.clone();
+    match command {
+        AuditCommand::List {
+            actor,
+            agency,
+            case_id,
+            from,
+            to,
+            format,
+        } => {
+            let mut entries = Vec::new();
+            let mut after = 0;
+            loop {
+                let page = a
+                    .list_audit(pb::ListAuditRequest {
+                        actor: actor.clone().unwrap_or_default(),
+                        agency: agency.clone().unwrap_or_default(),
+                        case_id: case_id.clone().unwrap_or_default(),
+                        from: from.clone().unwrap_or_default(),
+                        to: to.clone().unwrap_or_default(),
+                        page_size: 1000,
+                        after_seq: after,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                entries.extend(page.entries);
+                if page.next_after_seq == 0 {
+                    break;
+                }
+                after = page.next_after_seq;
+            }
+            match format {
+                ListFormat::Json => {
+                    let v: Vec<_> = entries
+                        .iter()
+                        .map(|e| {
+                            serde_json::json!({
+                                "seq": e.seq,
+                                "at": e.at,
+                                "actor": e.actor,
+                                "agency": e.agency,
+                                "action": e.action,
+                                "case": e.case_id,
+                                "target_agency": e.target_agency,
+                                "result": e.result,
+                                "reason": e.reason,
+                                "source": e.source,
+                            })
+                        })
+                        .collect();
+                    println!("{}", serde_json::to_string_pretty(&v)?);
+                }
+                ListFormat::Table => {
+                    println!("时间\t操作人\t操作\t结果\t对象机关\t案件\t原因\t来源");
+                    for e in &entries {
+                        let result = ogi_core::access::audit::AuditResult::from_code(&e.result)
+                            .map(|r| r.label())
+                            .unwrap_or(&e.result);
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            e.at,
+                            e.actor,
+                            e.action,
+                            result,
+                            e.target_agency,
+                            e.case_id,
+                            e.reason,
+                            e.source
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Verify => {
+            let v = a
+                .verify_audit(pb::VerifyAuditRequest {})
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            if v.intact {
+                println!("审计日志完整：共{}条记录，哈希链无断裂", v.entries_checked);
+                Ok(ExitCode::SUCCESS)
+            } else {
+                println!("审计日志被篡改：{}", v.problem);
+                Ok(ExitCode::from(1))
+            }
+        }
+    }
+}

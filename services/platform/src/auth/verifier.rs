@@ -1,0 +1,131 @@
+//! Local token verification: the accounts service's public keys and its list of ended
+//! sessions, re-read at most a minute apart (and at once, at most every few seconds, when a
+//! token names a key not seen yet, as after a rotation).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use ogi_proto::v1::accounts_service_client::AccountsServiceClient;
+use ogi_proto::v1::{GetRevocationsRequest, GetSigningKeysRequest};
+use tonic::transport::Channel;
+
+use super::token::{self, Claims, TokenError};
+
+/// How old the keys and revocations may be: a disabled user or changed roles take effect
+/// everywhere within this.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(60);
+/// The least time between two reads forced by an unknown key id.
+const UNKNOWN_KEY_PAUSE: Duration = Duration::from_secs(5);
+
+#[derive(Default)]
+struct Known {
+    keys: HashMap<String, Vec<u8>>,
+    revoked: HashSet<String>,
+    fetched_at: Option<Instant>,
+}
+
+pub struct Verifier {
+    client: AccountsServiceClient<Channel>,
+    known: RwLock<Known>,
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Verifier {
+    pub fn new(accounts_url: &str) -> anyhow::Result<Verifier> {
+        let channel = tonic::transport::Endpoint::from_shared(accounts_url.to_string())?
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .connect_lazy();
+        Ok(Verifier {
+            client: AccountsServiceClient::new(channel),
+            known: RwLock::new(Known::default()),
+            refreshing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    fn age(&self) -> Option<Duration> {
+        self.known
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .fetched_at
+            .map(|t| t.elapsed())
+    }
+
+    /// Re-read keys and revocations when older than `max_age`.
+    async fn refresh(&self, max_age: Duration) -> Result<(), TokenError> {
+        let _turn = self.refreshing.lock().await;
+        if self.age().is_some_and(|a| a < max_age) {
+            return Ok(());
+        }
+        let unavailable = |e: tonic::Status| TokenError::Unavailable(e.message().to_string());
+        let mut client = self.client.clone();
+        let keys = client
+            .get_signing_keys(GetSigningKeysRequest {})
+            .await
+            .map_err(unavailable)?
+            .into_inner();
+        let revoked = client
+            .get_revocations(GetRevocationsRequest {})
+            .await
+            .map_err(unavailable)?
+            .into_inner();
+        let mut known = self.known.write().unwrap_or_else(|e| e.into_inner());
+        known.keys = keys
+            .keys
+            .into_iter()
+            .map(|k| (k.key_id, k.public_key))
+            .collect();
+        known.revoked = revoked.session_ids.into_iter().collect();
+        known.fetched_at = Some(Instant::now());
+        Ok(())
+    }
+
+    fn check(&self, token: &str, now: Option<i64>) -> Result<Claims, TokenError> {
+        let known = self.known.read().unwrap_or_else(|e| e.into_inner());
+        let claims = token::verify(token, &known.keys, now)?;
+        if now.is_some() && known.revoked.contains(&claims.sid) {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// The agency registry's hierarchy, read with the caller's token.
+    pub async fn registry(
+        &self,
+        token: &str,
+    ) -> Result<ogi_core::access::Hierarchy, tonic::Status> {
+        let mut request = tonic::Request::new(ogi_proto::v1::ListAgenciesRequest {});
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| tonic::Status::unauthenticated(TokenError::Malformed.to_string()))?;
+        request.metadata_mut().insert("authorization", value);
+        let list = self
+            .client
+            .clone()
+            .list_agencies(request)
+            .await?
+            .into_inner();
+        ogi_core::access::Hierarchy::new(
+            list.agencies
+                .into_iter()
+                .map(|a| (a.name, Some(a.parent).filter(|p| !p.is_empty()))),
+        )
+        .map_err(|e| tonic::Status::internal(e.to_string()))
+    }
+
+    /// Verify `token` (signature, expiry, revocation) at `now` (unix seconds); with `now`
+    /// `None`, the signature only.
+    pub async fn verify(&self, token: &str, now: Option<i64>) -> Result<Claims, TokenError> {
+        if self.age().is_none_or(|a| a >= REFRESH_EVERY) {
+            self.refresh(REFRESH_EVERY).await?;
+        }
+        match self.check(token, now) {
+            Err(TokenError::UnknownKey(_)) => {
+                self.refresh(UNKNOWN_KEY_PAUSE).await?;
+                self.check(token, now)
+            }
+            other => other,
+        }
+    }
+}
