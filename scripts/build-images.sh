@@ -33,7 +33,7 @@ buildah_bin="${BUILDAH:-buildah}"
 
 # The binaries that get an image; scripts/check-deploy.sh keeps this list equal
 # to the workspace's binaries.
-OGI_BINARIES="ogi ogi-intake ogi-validation ogi-approval ogi-publishing ogi-reporting"
+OGI_BINARIES="ogi ogi-accounts ogi-intake ogi-validation ogi-approval ogi-publishing ogi-reporting ogi-console"
 # The non-root user every image runs as (the manifests' runAsUser/runAsGroup).
 OGI_UID=10001
 OGI_GID=10001

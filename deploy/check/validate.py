@@ -49,6 +49,7 @@ SERVICES = {
     "approval": (50053, "ogi.v1.ApprovalService"),
     "publishing": (50054, "ogi.v1.PublishingService"),
     "reporting": (50055, "ogi.v1.ReportingService"),
+    "accounts": (50056, "ogi.v1.AccountsService"),
 }
 ADMIN_PORT = 9090
 RUN_AS_USER = 10001

@@ -25,7 +25,7 @@
 # Needs kubectl with access to NAMESPACE, and od (coreutils) for randomness.
 set -euo pipefail
 
-SERVICES=(intake validation approval publishing reporting)
+SERVICES=(intake validation approval publishing reporting accounts)
 CLUSTER="${OGI_PG_CLUSTER:-ogi-pg}"
 HOST="${OGI_PG_HOST:-$CLUSTER-rw}"
 

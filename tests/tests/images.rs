@@ -18,13 +18,15 @@ use ogi_e2e::{stderr, stdout};
 use ogi_testkit::{NatsServer, binary, free_port};
 use serde_json::Value;
 
-const BINARIES: [&str; 6] = [
+const BINARIES: [&str; 8] = [
     "ogi",
+    "ogi-accounts",
     "ogi-intake",
     "ogi-validation",
     "ogi-approval",
     "ogi-publishing",
     "ogi-reporting",
+    "ogi-console",
 ];
 const USER: &str = "10001:10001";
 
