@@ -449,7 +449,8 @@ fn ogi_dev_names_a_service_that_cannot_start() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let mut admin_ports: Vec<String> = SERVICES.iter().map(|_| free_port().to_string()).collect();
-    admin_ports[0] = taken.local_addr().unwrap().port().to_string();
+    let intake = SERVICES.iter().position(|s| *s == "intake").unwrap();
+    admin_ports[intake] = taken.local_addr().unwrap().port().to_string();
     let endpoints = SERVICES.iter().flat_map(|name| {
         [
             format!("--{name}"),
