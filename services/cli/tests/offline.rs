@@ -8,7 +8,11 @@ use std::process::{Command, Output, Stdio};
 /// A credential as `ogi login` leaves it, valid for an hour, so that the commands get as far
 /// as calling the services (nothing is verified on this side).
 fn signed_in_config_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("ogi-offline-test-{}", std::process::id()));
+    // One folder per command: the tests run in parallel, and a credential rewritten while
+    // another test's `ogi` reads it would be read half written.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("ogi-offline-test-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let in_an_hour = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
