@@ -21,6 +21,7 @@ use ogi_platform::store::entities::{report_cases, report_reviews};
 use ogi_platform::store::{self, ServiceSchema};
 use ogi_proto::v1::{self as pb, event_envelope::Payload};
 use ogi_reporting::projection::{ProjectedCase, write_cases};
+use ogi_e2e::{Authed, Backend, Bearer, System};
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port, poll_until};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,
@@ -50,10 +51,16 @@ struct Reporting {
 }
 
 impl Reporting {
-    fn start(database_url: &str, nats_url: &str, extra: &[&str]) -> anyhow::Result<Reporting> {
+    fn start(
+        database_url: &str,
+        nats_url: &str,
+        accounts_url: &str,
+        extra: &[&str],
+    ) -> anyhow::Result<Reporting> {
         let port = free_port();
         let child = Command::new(binary("ogi-reporting"))
             .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(["--accounts-url", accounts_url])
             .args(["--database-url", database_url, "--nats-url", nats_url])
             .args(extra)
             .env(
@@ -65,11 +72,11 @@ impl Reporting {
         Ok(Reporting { child, port })
     }
 
+    /// A client whose calls carry `token` (every call is authenticated).
     async fn client(
         &self,
-    ) -> anyhow::Result<
-        pb::reporting_service_client::ReportingServiceClient<tonic::transport::Channel>,
-    > {
+        token: &str,
+    ) -> anyhow::Result<pb::reporting_service_client::ReportingServiceClient<Authed>> {
         let url = format!("http://127.0.0.1:{}", self.port);
         let channel = poll_until(Duration::from_secs(60), "the reporting service", || async {
             tonic::transport::Endpoint::from_shared(url.clone())
@@ -79,8 +86,9 @@ impl Reporting {
                 .ok()
         })
         .await?;
+        let bearer = Bearer::new(token)?;
         Ok(pb::reporting_service_client::ReportingServiceClient::new(
-            channel,
+            tonic::service::interceptor::InterceptedService::new(channel, bearer),
         ))
     }
 }
@@ -179,7 +187,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-async fn report_bench(nats: &NatsServer) -> anyhow::Result<()> {
+async fn report_bench(nats: &NatsServer, accounts: &System) -> anyhow::Result<()> {
     let total = env_usize("OGI_BENCH_REPORT_CASES", 1_000_000);
     let pg = PgDatabase::create().await?;
     let db = store::open(&pg.url, ServiceSchema::Reporting).await?;
@@ -192,8 +200,8 @@ async fn report_bench(nats: &NatsServer) -> anyhow::Result<()> {
         YEARS.end(),
         started.elapsed()
     );
-    let service = Reporting::start(&pg.url, &nats.url, &[])?;
-    let mut client = service.client().await?;
+    let service = Reporting::start(&pg.url, &nats.url, &accounts.accounts_url(), &[])?;
+    let mut client = service.client(&accounts.operator_token()).await?;
     let request = |agencies: Vec<String>, year: i32| pb::GetAnnualReportRequest {
         agencies,
         year,
@@ -342,7 +350,7 @@ async fn publish_events(nats: &NatsServer, cases: usize) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn rebuild_bench(nats: &NatsServer) -> anyhow::Result<()> {
+async fn rebuild_bench(nats: &NatsServer, accounts: &System) -> anyhow::Result<()> {
     let total = env_usize("OGI_BENCH_REBUILD_EVENTS", 1_000_000);
     let cases = total / 2;
     let started = Instant::now();
@@ -355,7 +363,7 @@ async fn rebuild_bench(nats: &NatsServer) -> anyhow::Result<()> {
     let pg = PgDatabase::create().await?;
     let db = store::open(&pg.url, ServiceSchema::Reporting).await?;
     let started = Instant::now();
-    let _service = Reporting::start(&pg.url, &nats.url, &["--rebuild"])?;
+    let _service = Reporting::start(&pg.url, &nats.url, &accounts.accounts_url(), &["--rebuild"])?;
     poll_until(Duration::from_secs(3600), "the rebuild", || async {
         let replied = report_cases::Entity::find()
             .filter(report_cases::Column::RepliedOn.is_not_null())
@@ -383,8 +391,11 @@ async fn main() -> anyhow::Result<()> {
         println!("report benchmark: skipped outside `cargo bench` (make bench)");
         return Ok(());
     }
+    // The accounts service that verifies the calls' tokens, and its signed-in operator (a
+    // whole small system on SQLite; its other services stay idle).
+    let accounts = System::start(Backend::Sqlite).await?;
     let nats = NatsServer::start()?;
-    report_bench(&nats).await?;
-    rebuild_bench(&nats).await?;
+    report_bench(&nats, &accounts).await?;
+    rebuild_bench(&nats, &accounts).await?;
     Ok(())
 }
