@@ -16,6 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "publishing",
         "reporting",
         "accounts",
+        "cases",
     ]
     .map(|name| root.join(format!("ogi/v1/{name}.proto")));
     for file in &files {

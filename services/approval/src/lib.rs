@@ -92,7 +92,13 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         })
         .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
     );
-    runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
+    let routes = routes.add_service(runtime::case_arrival_service(&ctx));
+    runtime::serve(
+        &ctx,
+        &["ogi.v1.ApprovalService", ogi_platform::arrivals::SERVICE_NAME],
+        routes,
+    )
+    .await
 }
 
 /// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).

@@ -6,6 +6,7 @@ use std::sync::{Arc, RwLock};
 use clap::Args;
 use ogi_proto::v1::{
     accounts_service_client::AccountsServiceClient, approval_service_client::ApprovalServiceClient,
+    case_arrival_service_client::CaseArrivalServiceClient,
     intake_service_client::IntakeServiceClient, publishing_service_client::PublishingServiceClient,
     reporting_service_client::ReportingServiceClient,
     validation_service_client::ValidationServiceClient,
@@ -140,8 +141,31 @@ impl Service<http::Request<Body>> for ServiceChannel {
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
         let status = self.unavailable();
         let call = self.inner.call(request);
-        Box::pin(async move { call.await.map_err(|_| status) })
+        Box::pin(async move {
+            call.await.map_err(|error| {
+                if timed_out(&error) {
+                    tonic::Status::deadline_exceeded(format!(
+                        "服务在{}秒内没有答复，请稍后重试",
+                        CALL_TIMEOUT.as_secs()
+                    ))
+                } else {
+                    status
+                }
+            })
+        })
     }
+}
+
+/// Whether a transport error is the call's deadline ([`CALL_TIMEOUT`]) passing.
+fn timed_out(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source = Some(error);
+    while let Some(error) = source {
+        if error.is::<tonic::TimeoutExpired>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// The token every call carries, replaced when it is refreshed.
@@ -179,11 +203,27 @@ pub struct Clients {
     pub approval: ApprovalServiceClient<Authed>,
     pub publishing: PublishingServiceClient<Authed>,
     pub reporting: ReportingServiceClient<Authed>,
+    /// Waiting on validation, approval and publishing for a case to reach them.
+    pub arrivals: Arrivals,
     pub bearer: Bearer,
     credential: Arc<tokio::sync::Mutex<Option<Credential>>>,
 }
 
-/// A lazily connecting channel to the service `index` of [`SERVICES`] at `addr`.
+/// `AwaitCase` on the services that keep case files.
+#[derive(Clone)]
+pub struct Arrivals {
+    pub validation: CaseArrivalServiceClient<Authed>,
+    pub approval: CaseArrivalServiceClient<Authed>,
+    pub publishing: CaseArrivalServiceClient<Authed>,
+}
+
+/// The deadline of every call `ogi` makes (a call that waits on the server, `AwaitCase`,
+/// waits at most 30 s of it), and of connecting.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A lazily connecting channel to the service `index` of [`SERVICES`] at `addr`; every call on
+/// it has the deadline [`CALL_TIMEOUT`].
 pub fn channel(index: usize, addr: &str) -> anyhow::Result<ServiceChannel> {
     let service = SERVICE_NAMES[index];
     let endpoint = Endpoint::from_shared(addr.to_string()).map_err(|_| {
@@ -193,7 +233,10 @@ pub fn channel(index: usize, addr: &str) -> anyhow::Result<ServiceChannel> {
         )
     })?;
     Ok(ServiceChannel {
-        inner: endpoint.connect_lazy(),
+        inner: endpoint
+            .timeout(CALL_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .connect_lazy(),
         unreachable: unreachable_message(service, addr).into(),
     })
 }
@@ -211,12 +254,20 @@ impl Clients {
                 bearer.clone(),
             ))
         };
+        let validation = authed(2, &e.validation)?;
+        let approval = authed(3, &e.approval)?;
+        let publishing = authed(4, &e.publishing)?;
         Ok(Clients {
             accounts: AccountsServiceClient::new(authed(0, &e.accounts)?),
             intake: IntakeServiceClient::new(authed(1, &e.intake)?),
-            validation: ValidationServiceClient::new(authed(2, &e.validation)?),
-            approval: ApprovalServiceClient::new(authed(3, &e.approval)?),
-            publishing: PublishingServiceClient::new(authed(4, &e.publishing)?),
+            arrivals: Arrivals {
+                validation: CaseArrivalServiceClient::new(validation.clone()),
+                approval: CaseArrivalServiceClient::new(approval.clone()),
+                publishing: CaseArrivalServiceClient::new(publishing.clone()),
+            },
+            validation: ValidationServiceClient::new(validation),
+            approval: ApprovalServiceClient::new(approval),
+            publishing: PublishingServiceClient::new(publishing),
             reporting: ReportingServiceClient::new(authed(5, &e.reporting)?),
             bearer,
             credential: Arc::new(tokio::sync::Mutex::new(None)),

@@ -19,10 +19,15 @@ use ogi_platform::error::{describe_status, field_violations};
 use ogi_proto::v1 as pb;
 use tonic::Code;
 
-use crate::endpoints::Clients;
+use crate::endpoints::{Authed, Clients};
+use pb::case_arrival_service_client::CaseArrivalServiceClient;
 
 /// How many records are replayed at once.
-const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 128;
+
+/// How long the import waits for a case to reach a service before giving the command anyway
+/// (which then answers NOT_FOUND and is asked again until [`until_arrived`] gives up).
+const ARRIVAL_WAIT: Duration = Duration::from_secs(60);
 
 /// Latency of each kind of call, for `ogi import --stats` and the benchmark.
 static LATENCIES: std::sync::Mutex<std::collections::BTreeMap<&'static str, Vec<Duration>>> =
@@ -137,6 +142,41 @@ where
     }
 }
 
+/// Wait on a service until the case has reached it (at `stage`, when not empty): the service
+/// answers as soon as the case's event is applied there (`AwaitCase`), so the import neither
+/// polls nor idles. Gives up quietly after [`ARRIVAL_WAIT`] or on a service that does not wait
+/// (the command that follows then says what is wrong).
+async fn await_case(
+    arrivals: &CaseArrivalServiceClient<Authed>,
+    step: &'static str,
+    case_id: &str,
+    stage: &str,
+) {
+    let started = tokio::time::Instant::now();
+    loop {
+        let mut client = arrivals.clone();
+        let answer = client
+            .await_case(pb::AwaitCaseRequest {
+                case_id: case_id.to_string(),
+                stage: stage.to_string(),
+                timeout_ms: 30_000,
+            })
+            .await;
+        match answer {
+            Ok(r) if r.get_ref().arrived => break,
+            Ok(_) => {}
+            Err(s) if matches!(s.code(), Code::Unavailable | Code::Aborted) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(_) => break,
+        }
+        if started.elapsed() >= ARRIVAL_WAIT {
+            break;
+        }
+    }
+    record_latency(step, started.elapsed());
+}
+
 fn issue(line: usize, record: &CaseRecord, field: &str, status: &tonic::Status) -> LineIssue {
     let violations = field_violations(status);
     let (field, reason) = match violations.first() {
@@ -236,6 +276,7 @@ pub async fn replay(
         if closed {
             break 'handling;
         }
+        await_case(&c.arrivals.validation, "await_validation", &case_id, "").await;
         // Validation: correction path or acceptance.
         let requested = record.history.iter().find_map(|h| match &h.event {
             HistoryEvent::CorrectionRequested { due_on } => Some((h.on, *due_on)),
@@ -289,6 +330,10 @@ pub async fn replay(
         }
 
         // Approval: the handling history, in order.
+        // The case reaches approval once accepted, at once or after its correction.
+        if requested.is_none() || corrected.is_some() {
+            await_case(&c.arrivals.approval, "await_approval", &case_id, "").await;
+        }
         for (i, h) in record.history.iter().enumerate() {
             let field = format!("history[{i}]");
             let k = key(&format!("h{i}"));
@@ -385,6 +430,7 @@ pub async fn replay(
                 }
             }
         }
+        await_case(&c.arrivals.publishing, "await_publishing", &case_id, "").await;
         call!(
             publishing.serve_reply(pb::ServeReplyRequest {
                 context: ctx(outcome.replied_on, key("served")),
@@ -397,6 +443,7 @@ pub async fn replay(
 
     // Reviews and lawsuits are recorded once the case is closed.
     if !record.reviews.is_empty() {
+        await_case(&c.arrivals.approval, "await_closed", &case_id, "closed").await;
         let start = tokio::time::Instant::now();
         loop {
             let stage = c

@@ -28,8 +28,11 @@ use crate::events::{self, Producer};
 use crate::metrics;
 use crate::store::entities::{inbox, outbox};
 
-/// How long JetStream remembers message ids to drop duplicates.
-pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(2 * 60 * 60);
+/// How long JetStream remembers message ids to drop duplicates. It only needs to cover the
+/// relay publishing an event again after a crash between the publish and marking it published
+/// (seconds); the consumers' inboxes drop any later duplicate. Two hours of ids at 1,000 cases
+/// a second would be gigabytes of server memory.
+pub const DUPLICATE_WINDOW: Duration = Duration::from_secs(10 * 60);
 
 /// Connect to NATS and return the JetStream context. `url` may list several servers of a
 /// cluster, comma-separated; the client also learns the others from the server.
@@ -65,7 +68,19 @@ pub async fn ensure_streams(js: &jetstream::Context, replicas: usize) -> anyhow:
         let mut pause = Duration::from_millis(100);
         loop {
             match js.get_or_create_stream(config.clone()).await {
-                Ok(_) => break,
+                Ok(mut stream) => {
+                    // A stream declared before with another window gets this one.
+                    let current = stream.info().await.map(|i| i.config.clone());
+                    if let Ok(mut current) = current
+                        && current.duplicate_window != DUPLICATE_WINDOW
+                    {
+                        current.duplicate_window = DUPLICATE_WINDOW;
+                        if let Err(error) = js.update_stream(current).await {
+                            tracing::warn!(stream = %producer.stream(), %error, "duplicate window not updated");
+                        }
+                    }
+                    break;
+                }
                 Err(error) if started.elapsed() < Duration::from_secs(60) => {
                     tracing::warn!(stream = %producer.stream(), %error, "declare stream failed, retrying");
                     tokio::time::sleep(pause).await;
@@ -382,10 +397,10 @@ pub trait EventHandler: Send + Sync + 'static {
         event: &EventEnvelope,
     ) -> Result<(), HandlerError>;
 
-    /// How many deliveries that are already waiting may be applied in one transaction. 1 (the
-    /// default) applies each on its own; a projection that replays whole streams raises it.
+    /// How many deliveries that are already waiting may be applied in one transaction
+    /// ([`DEFAULT_BATCH`] unless the handler says otherwise; 1 applies each on its own).
     fn max_batch(&self) -> usize {
-        1
+        DEFAULT_BATCH
     }
 
     /// Apply several events, in stream order, inside one transaction. The default applies
@@ -411,10 +426,11 @@ pub struct ConsumerSpec {
 }
 
 /// What happened to one delivery.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Delivery {
     Applied,
     Duplicate,
+    #[default]
     Retry,
     Rejected,
     /// Not for this consumer; acknowledged without effect.
@@ -519,34 +535,136 @@ pub async fn apply_batch<H: EventHandler + ?Sized>(
     Ok(deliveries)
 }
 
-/// Apply the decoded deliveries `batch`: together when the handler takes batches and more than
-/// one is waiting, else (and when the batch fails as a whole) one by one, so that a retry or a
-/// rejection concerns only its own event.
-async fn apply_deliveries(
+/// How many deliveries already waiting a consumer applies in one transaction, unless its
+/// handler says otherwise ([`EventHandler::max_batch`]).
+pub const DEFAULT_BATCH: usize = 256;
+
+/// The first pause before an event that asked to be retried is delivered again; it doubles
+/// with each delivery up to [`RETRY_PAUSE_MAX`].
+pub const RETRY_PAUSE_FIRST: Duration = Duration::from_millis(100);
+pub const RETRY_PAUSE_MAX: Duration = Duration::from_secs(30);
+
+/// How long a case is held back behind one of its events that waits for redelivery: after
+/// that, the hold is dropped (another replica may have taken the redelivery).
+const HOLD_LIMIT: Duration = Duration::from_secs(120);
+
+/// The pause before delivery `delivered` + 1 of an event asking to be retried.
+pub fn retry_pause(delivered: i64) -> Duration {
+    let doublings = delivered.clamp(1, 20) as u32 - 1;
+    RETRY_PAUSE_FIRST
+        .saturating_mul(1 << doublings.min(16))
+        .min(RETRY_PAUSE_MAX)
+}
+
+/// One decoded delivery: the event and its position in the stream.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub event: EventEnvelope,
+    /// The stream sequence (order of the stream; 0 when unknown).
+    pub stream_sequence: u64,
+}
+
+/// Cases whose events wait behind an earlier one of the same case that asked to be retried:
+/// a later event must not overtake it (order per case). Per consumer loop.
+#[derive(Debug, Default)]
+pub struct HeldCases {
+    /// Case → the stream sequence of its earliest event waiting for redelivery, and since when.
+    held: std::collections::HashMap<String, (u64, Instant)>,
+}
+
+impl HeldCases {
+    /// Whether `pending` must wait: an earlier event of its case waits for redelivery.
+    pub fn holds(&mut self, pending: &Pending) -> bool {
+        match self.held.get(&pending.event.case_id) {
+            Some((_, since)) if since.elapsed() > HOLD_LIMIT => {
+                self.held.remove(&pending.event.case_id);
+                false
+            }
+            Some((sequence, _)) => pending.stream_sequence > *sequence,
+            None => false,
+        }
+    }
+
+    /// `pending` asked to be retried: hold its case behind it.
+    fn hold(&mut self, pending: &Pending) {
+        let entry = self
+            .held
+            .entry(pending.event.case_id.clone())
+            .or_insert((pending.stream_sequence, Instant::now()));
+        if pending.stream_sequence < entry.0 {
+            *entry = (pending.stream_sequence, Instant::now());
+        }
+    }
+
+    /// `pending` is settled (applied, duplicate, rejected, ignored): release its case if it
+    /// was the event the case waited for.
+    fn settled(&mut self, pending: &Pending) {
+        if self
+            .held
+            .get(&pending.event.case_id)
+            .is_some_and(|(sequence, _)| *sequence == pending.stream_sequence)
+        {
+            self.held.remove(&pending.event.case_id);
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.held.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+}
+
+/// Apply the decoded deliveries `batch`, in stream order: together in one transaction when
+/// more than one may go, else (and when the batch fails as a whole) one by one, so that a retry
+/// or a rejection concerns only its own event. An event of a case held behind an earlier one
+/// waiting for redelivery is not applied but retried too ([`HeldCases`]).
+pub async fn apply_deliveries(
     db: &DatabaseConnection,
     consumer: &str,
     handler: &dyn EventHandler,
-    batch: &[EventEnvelope],
+    batch: &[Pending],
+    held: &mut HeldCases,
 ) -> Vec<Delivery> {
-    if batch.len() > 1 {
-        match apply_batch(db, consumer, handler, batch).await {
-            Ok(deliveries) => {
-                tracing::debug!(consumer, size = batch.len(), "batch applied");
-                return deliveries;
+    let mut deliveries: Vec<Option<Delivery>> = batch
+        .iter()
+        .map(|p| held.holds(p).then_some(Delivery::Retry))
+        .collect();
+    let free: Vec<usize> = (0..batch.len())
+        .filter(|&i| deliveries[i].is_none())
+        .collect();
+    if free.len() > 1 {
+        let events: Vec<EventEnvelope> = free.iter().map(|&i| batch[i].event.clone()).collect();
+        match apply_batch(db, consumer, handler, &events).await {
+            Ok(applied) => {
+                tracing::debug!(consumer, size = events.len(), "batch applied");
+                for (&i, delivery) in free.iter().zip(applied) {
+                    held.settled(&batch[i]);
+                    deliveries[i] = Some(delivery);
+                }
+                return deliveries.into_iter().map(Option::unwrap_or_default).collect();
             }
             Err(error) => {
                 tracing::debug!(
                     ?error,
                     consumer,
-                    size = batch.len(),
+                    size = events.len(),
                     "batch failed, applying one by one"
                 );
             }
         }
     }
-    let mut deliveries = Vec::with_capacity(batch.len());
-    for event in batch {
-        deliveries.push(match apply_once(db, consumer, handler, event).await {
+    for i in free {
+        let pending = &batch[i];
+        let event = &pending.event;
+        // An earlier event of this case in this batch asked to be retried.
+        if held.holds(pending) {
+            deliveries[i] = Some(Delivery::Retry);
+            continue;
+        }
+        let delivery = match apply_once(db, consumer, handler, event).await {
             Ok(delivery) => delivery,
             Err(HandlerError::Retry(reason)) => {
                 tracing::debug!(%reason, event_id = %event.event_id, "event will be retried");
@@ -560,20 +678,48 @@ async fn apply_deliveries(
                 tracing::debug!(%reason, event_id = %event.event_id, consumer, "event ignored");
                 Delivery::Ignored
             }
-        });
+        };
+        if delivery == Delivery::Retry {
+            held.hold(pending);
+        } else {
+            held.settled(pending);
+        }
+        deliveries[i] = Some(delivery);
     }
-    deliveries
+    deliveries.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 /// Consume `spec` until cancelled. Failure policy: a handler asking to retry gets the message
-/// redelivered after a short delay; a rejected or undecodable message is terminated and logged;
-/// a broken consumer stream is re-opened after a pause.
+/// redelivered after a pause that doubles with each delivery ([`retry_pause`]), and later
+/// events of its case wait behind it; a rejected or undecodable message is terminated and
+/// logged; a broken consumer stream is re-opened after a pause.
 pub async fn run_consumer(
     db: DatabaseConnection,
     js: jetstream::Context,
     spec: ConsumerSpec,
     handler: Arc<dyn EventHandler>,
     cancel: CancellationToken,
+) -> anyhow::Result<()> {
+    run_consumer_waking(db, js, spec, handler, cancel, AfterCommit::default()).await
+}
+
+/// Whom a consumer tells after a commit that applied events.
+#[derive(Clone, Default)]
+pub struct AfterCommit {
+    /// The outbox relay: a handler may have written events to the outbox.
+    pub outbox: Option<Arc<Notify>>,
+    /// The calls waiting for the cases the events were about.
+    pub arrivals: Option<Arc<crate::arrivals::CaseArrivals>>,
+}
+
+/// [`run_consumer`], telling `after` about every commit that applied events.
+pub async fn run_consumer_waking(
+    db: DatabaseConnection,
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    handler: Arc<dyn EventHandler>,
+    cancel: CancellationToken,
+    after: AfterCommit,
 ) -> anyhow::Result<()> {
     let stream = js.get_stream(&spec.stream).await?;
     let consumer = stream
@@ -584,15 +730,22 @@ pub async fn run_consumer(
                 filter_subjects: spec.subjects.clone(),
                 ack_policy: jetstream::consumer::AckPolicy::Explicit,
                 ack_wait: Duration::from_secs(30),
-                max_ack_pending: 1024,
+                max_ack_pending: 4096,
                 ..Default::default()
             },
         )
         .await?;
     let counted = metrics::global().consumer(&spec.durable);
     let max_batch = handler.max_batch().max(1);
+    let mut held = HeldCases::default();
     while !cancel.is_cancelled() {
-        let mut messages = match consumer.messages().await {
+        let pulled = consumer
+            .stream()
+            .max_messages_per_batch(1000)
+            .heartbeat(Duration::from_secs(15))
+            .messages()
+            .await;
+        let mut messages = match pulled {
             Ok(m) => m,
             Err(error) => {
                 tracing::warn!(%error, consumer = %spec.durable, "consumer stream failed, reopening");
@@ -618,7 +771,7 @@ pub async fn run_consumer(
             }
             let received = Instant::now();
             let mut deliverable = Vec::with_capacity(messages_in_batch.len());
-            let mut events = Vec::with_capacity(messages_in_batch.len());
+            let mut pending = Vec::with_capacity(messages_in_batch.len());
             let mut broken = false;
             for message in messages_in_batch {
                 let message = match message {
@@ -631,8 +784,14 @@ pub async fn run_consumer(
                 };
                 match events::decode(&message.payload) {
                     Ok(event) => {
-                        events.push(event);
-                        deliverable.push(message);
+                        let (stream_sequence, delivered) = message
+                            .info()
+                            .map_or((0, 1), |info| (info.stream_sequence, info.delivered));
+                        pending.push(Pending {
+                            event,
+                            stream_sequence,
+                        });
+                        deliverable.push((message, delivered));
                     }
                     Err(error) => {
                         tracing::error!(%error, subject = %message.subject, "undecodable event");
@@ -643,15 +802,30 @@ pub async fn run_consumer(
                     }
                 }
             }
-            let outcomes = apply_deliveries(&db, &spec.durable, handler.as_ref(), &events).await;
-            for (message, outcome) in deliverable.into_iter().zip(outcomes) {
+            let outcomes =
+                apply_deliveries(&db, &spec.durable, handler.as_ref(), &pending, &mut held).await;
+            if outcomes.contains(&Delivery::Applied) {
+                if let Some(outbox) = &after.outbox {
+                    outbox.notify_one();
+                }
+                if let Some(arrivals) = &after.arrivals {
+                    arrivals.changed(
+                        pending
+                            .iter()
+                            .zip(&outcomes)
+                            .filter(|(_, outcome)| **outcome == Delivery::Applied)
+                            .map(|(p, _)| p.event.case_id.as_str()),
+                    );
+                }
+            }
+            for ((message, delivered), outcome) in deliverable.into_iter().zip(outcomes) {
                 let ack = match outcome {
                     Delivery::Applied | Delivery::Duplicate | Delivery::Ignored => {
                         message.ack().await
                     }
                     Delivery::Retry => {
                         message
-                            .ack_with(AckKind::Nak(Some(Duration::from_millis(200))))
+                            .ack_with(AckKind::Nak(Some(retry_pause(delivered))))
                             .await
                     }
                     Delivery::Rejected => message.ack_with(AckKind::Term).await,

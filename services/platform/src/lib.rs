@@ -6,6 +6,7 @@
 //!   service's migrations and tables;
 //! - [`bus`]: JetStream streams, the transactional outbox (发件箱) published with `Nats-Msg-Id`,
 //!   and idempotent consumers with an inbox of event ids (收件箱);
+//! - [`arrivals`]: waiting on the server until a case has reached a service;
 //! - [`events`]: building event envelopes;
 //! - [`catalogue`]: catalogue documents in and out of their contract messages;
 //! - [`shutdown`]: signals and graceful drain;
@@ -14,6 +15,7 @@
 //!   endpoints (`/livez`, `/readyz`, `/metrics`).
 
 pub mod admin;
+pub mod arrivals;
 pub mod auth;
 pub mod bus;
 pub mod casefile;

@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::service::Routes;
 
 use crate::admin::{self, Admin};
+use crate::arrivals::{CaseArrivalService, CaseArrivals};
 use crate::auth::{self, Auth};
 use crate::bus::{self, ConsumerSpec, EventHandler, OutboxRelay};
 use crate::config::ServiceConfig;
@@ -45,6 +46,8 @@ pub struct ServiceContext {
     pub(crate) consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
     /// The outbox's dead letters, as the relay sees them.
     pub dead_letters: tokio::sync::watch::Receiver<bus::DeadLetters>,
+    /// The calls waiting for a case to reach this service (`AwaitCase`), woken by consumers.
+    pub arrivals: Arc<CaseArrivals>,
 }
 
 impl ServiceContext {
@@ -100,7 +103,15 @@ pub async fn start(
         admin,
         consumers,
         dead_letters,
+        arrivals: CaseArrivals::new(),
     })
+}
+
+/// `ogi.v1.CaseArrivalService` over this service's case files, for services that keep them.
+pub fn case_arrival_service(
+    ctx: &ServiceContext,
+) -> ogi_proto::v1::case_arrival_service_server::CaseArrivalServiceServer<CaseArrivalService> {
+    CaseArrivalService::new(ctx.db.clone(), ctx.arrivals.clone()).server()
 }
 
 /// Run a consumer for the life of the service, restarting it after a failure.
@@ -114,12 +125,16 @@ pub fn spawn_consumer(ctx: &ServiceContext, spec: ConsumerSpec, handler: Arc<dyn
     let ctx = ctx.clone();
     tokio::spawn(async move {
         while !ctx.cancel.is_cancelled() {
-            let result = bus::run_consumer(
+            let result = bus::run_consumer_waking(
                 ctx.db.clone(),
                 ctx.js.clone(),
                 spec.clone(),
                 handler.clone(),
                 ctx.cancel.clone(),
+                bus::AfterCommit {
+                    outbox: Some(ctx.outbox.clone()),
+                    arrivals: Some(ctx.arrivals.clone()),
+                },
             )
             .await;
             if let Err(error) = result {

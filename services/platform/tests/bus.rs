@@ -261,3 +261,152 @@ async fn an_ignored_event_is_acknowledged_and_counted_as_ignored_not_rejected() 
     cancel.cancel();
     task.await.unwrap().unwrap();
 }
+
+/// Fails every event in `waiting` with a retry (its case's earlier event is "not here yet").
+struct RetryingSome {
+    waiting: std::sync::Mutex<std::collections::HashSet<String>>,
+}
+
+#[async_trait::async_trait]
+impl bus::EventHandler for RetryingSome {
+    async fn handle(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        event: &ogi_proto::v1::EventEnvelope,
+    ) -> Result<(), bus::HandlerError> {
+        if self.waiting.lock().unwrap().contains(&event.event_id) {
+            return Err(bus::HandlerError::Retry("not yet".into()));
+        }
+        CountingEffect.handle(txn, event).await
+    }
+}
+
+fn pending(event: &ogi_proto::v1::EventEnvelope, stream_sequence: u64) -> bus::Pending {
+    bus::Pending {
+        event: event.clone(),
+        stream_sequence,
+    }
+}
+
+#[tokio::test]
+async fn a_retried_event_is_not_overtaken_by_a_later_event_of_its_case() {
+    let (_nats, _js, db, _dir) = setup().await;
+    let first = event("case-a");
+    let second = event("case-a");
+    let other = event("case-b");
+    let handler = RetryingSome {
+        waiting: std::sync::Mutex::new([first.event_id.clone()].into()),
+    };
+    let mut held = bus::HeldCases::default();
+    // One batch: the first event of case-a asks to be retried, so the second waits behind it;
+    // case-b goes on.
+    let outcomes = bus::apply_deliveries(
+        &db,
+        "ordered",
+        &handler,
+        &[pending(&first, 1), pending(&second, 2), pending(&other, 3)],
+        &mut held,
+    )
+    .await;
+    assert_eq!(
+        outcomes,
+        [Delivery::Retry, Delivery::Retry, Delivery::Applied]
+    );
+    assert_eq!(effects(&db).await, 1, "only case-b's event applied");
+    // The second event comes back before the first (its pause ran out first): it still waits.
+    let outcomes =
+        bus::apply_deliveries(&db, "ordered", &handler, &[pending(&second, 2)], &mut held).await;
+    assert_eq!(outcomes, [Delivery::Retry]);
+    assert_eq!(effects(&db).await, 1);
+    // The first can be applied now; then the second.
+    handler.waiting.lock().unwrap().clear();
+    let outcomes =
+        bus::apply_deliveries(&db, "ordered", &handler, &[pending(&first, 1)], &mut held).await;
+    assert_eq!(outcomes, [Delivery::Applied]);
+    assert!(held.is_empty(), "case-a released");
+    let outcomes =
+        bus::apply_deliveries(&db, "ordered", &handler, &[pending(&second, 2)], &mut held).await;
+    assert_eq!(outcomes, [Delivery::Applied]);
+    assert_eq!(effects(&db).await, 3);
+}
+
+#[tokio::test]
+async fn consumers_apply_what_waits_in_one_batch() {
+    let (_nats, _js, db, _dir) = setup().await;
+    let batch: Vec<_> = (0..50)
+        .map(|i| pending(&event(&format!("case-{i}")), i + 1))
+        .collect();
+    let mut held = bus::HeldCases::default();
+    let outcomes = bus::apply_deliveries(&db, "batched", &CountingEffect, &batch, &mut held).await;
+    assert!(outcomes.iter().all(|o| *o == Delivery::Applied));
+    assert_eq!(effects(&db).await, 50);
+    // Delivered again (a crash before the acknowledgements): no effect twice.
+    let outcomes = bus::apply_deliveries(&db, "batched", &CountingEffect, &batch, &mut held).await;
+    assert!(outcomes.iter().all(|o| *o == Delivery::Duplicate));
+    assert_eq!(effects(&db).await, 50);
+}
+
+#[test]
+fn retries_back_off_up_to_a_limit() {
+    assert_eq!(bus::retry_pause(1), bus::RETRY_PAUSE_FIRST);
+    assert_eq!(bus::retry_pause(2), bus::RETRY_PAUSE_FIRST * 2);
+    assert_eq!(bus::retry_pause(4), bus::RETRY_PAUSE_FIRST * 8);
+    assert_eq!(bus::retry_pause(40), bus::RETRY_PAUSE_MAX);
+    assert!((1..40).all(|n| bus::retry_pause(n) <= bus::retry_pause(n + 1)));
+}
+
+/// Writes an event to the outbox, as approval does on an abandoned application.
+struct WritingToOutbox;
+
+#[async_trait::async_trait]
+impl bus::EventHandler for WritingToOutbox {
+    async fn handle(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        event: &ogi_proto::v1::EventEnvelope,
+    ) -> Result<(), bus::HandlerError> {
+        bus::append_outbox(txn, &common::event(&event.case_id)).await?;
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_consumer_commit_wakes_the_relay() {
+    let (_nats, js, db, _dir) = setup().await;
+    let outbox = Arc::new(tokio::sync::Notify::new());
+    let arrivals = ogi_platform::arrivals::CaseArrivals::new();
+    let cancel = CancellationToken::new();
+    let task = tokio::spawn(bus::run_consumer_waking(
+        db.clone(),
+        js.clone(),
+        ConsumerSpec {
+            durable: "writing".into(),
+            stream: Producer::Validation.stream(),
+            subjects: vec!["ogi.validation.>".into()],
+        },
+        Arc::new(WritingToOutbox),
+        cancel.clone(),
+        bus::AfterCommit {
+            outbox: Some(outbox.clone()),
+            arrivals: Some(arrivals.clone()),
+        },
+    ));
+    let e = event("c-woken");
+    let woken = outbox.notified();
+    tokio::pin!(woken);
+    woken.as_mut().enable();
+    bus::publish(
+        &js,
+        events::subject_of(&e).unwrap(),
+        &e.event_id,
+        events::encode(&e),
+    )
+    .await
+    .unwrap();
+    tokio::time::timeout(Duration::from_secs(10), woken)
+        .await
+        .expect("the relay is woken after the consumer's commit");
+    assert_eq!(bus::outbox_backlog(&db).await.unwrap(), 1);
+    cancel.cancel();
+    task.await.unwrap().unwrap();
+}

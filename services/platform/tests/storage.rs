@@ -268,3 +268,25 @@ async fn receipt_numbers_become_per_agency_on_postgres() {
     let pg = ogi_testkit::PgDatabase::create().await.unwrap();
     receipt_numbers_become_per_agency(&pg.url).await;
 }
+
+#[tokio::test]
+async fn postgres_connections_time_out_stuck_statements_and_transactions() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let pg = ogi_testkit::PgDatabase::create().await.unwrap();
+    let db = store::connect(&pg.url).await.unwrap();
+    for (setting, expected) in [
+        ("statement_timeout", "1min"),
+        ("idle_in_transaction_session_timeout", "1min"),
+    ] {
+        let row = db
+            .query_one(Statement::from_string(
+                db.get_database_backend(),
+                format!("SHOW {setting}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let value: String = row.try_get_by_index(0).unwrap();
+        assert_eq!(value, expected, "{setting}");
+    }
+}

@@ -63,7 +63,13 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         server::PublishingServiceServer::new(Publishing { ctx: ctx.clone() })
             .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
     );
-    runtime::serve(&ctx, &["ogi.v1.PublishingService"], routes).await
+    let routes = routes.add_service(runtime::case_arrival_service(&ctx));
+    runtime::serve(
+        &ctx,
+        &["ogi.v1.PublishingService", ogi_platform::arrivals::SERVICE_NAME],
+        routes,
+    )
+    .await
 }
 
 fn letterhead(config: &ServiceConfig, agency: &str) -> AgencyLetterhead {

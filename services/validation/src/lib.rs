@@ -44,6 +44,10 @@ pub struct ValidationFile {
     pub suggestions: Vec<Suggestion>,
     pub correction_items: Vec<String>,
     pub abandoned: bool,
+    /// The intake version (`case_version`) of the application the facts come from: a late
+    /// delivery of an older version must not overwrite an amendment.
+    #[serde(default)]
+    pub received_version: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -89,7 +93,13 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
         server::ValidationServiceServer::new(service)
             .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
     );
-    runtime::serve(&ctx, &["ogi.v1.ValidationService"], routes).await
+    let routes = routes.add_service(runtime::case_arrival_service(&ctx));
+    runtime::serve(
+        &ctx,
+        &["ogi.v1.ValidationService", ogi_platform::arrivals::SERVICE_NAME],
+        routes,
+    )
+    .await
 }
 
 /// Normalise a request for duplicate comparison: drop whitespace and punctuation.
@@ -243,6 +253,17 @@ impl EventHandler for OnReceived {
             same_applicant(txn, &facts.agency, &received.applicant_key, &event.case_id).await?;
         let (mut file, read_version) = match existing {
             // An amendment before validation acted: take the new facts.
+            Some(loaded) if loaded.state.received_version >= event.case_version => {
+                // Already reflected (the same version again, or an older one arriving late):
+                // nothing to do, and not an error.
+                tracing::debug!(
+                    case_id = %event.case_id,
+                    event_version = event.case_version,
+                    here = loaded.state.received_version,
+                    "application version already reflected"
+                );
+                return Ok(());
+            }
             Some(loaded) if loaded.state.case.stage() == Stage::Received => {
                 (loaded.state, Some(loaded.version))
             }
@@ -256,6 +277,7 @@ impl EventHandler for OnReceived {
                     suggestions: vec![],
                     correction_items: vec![],
                     abandoned: false,
+                    received_version: 0,
                 },
                 None,
             ),
@@ -264,6 +286,7 @@ impl EventHandler for OnReceived {
         file.completeness_problems = completeness(&facts);
         file.suggestions = screen(&facts, &others);
         file.facts = facts;
+        file.received_version = event.case_version;
         applicant_cases::Entity::insert(applicant_cases::ActiveModel {
             agency: Set(file.facts.agency.clone()),
             applicant_key: Set(received.applicant_key.clone()),
@@ -637,5 +660,91 @@ impl server::ValidationService for Validation {
                 ))
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ogi_platform::bus::{Delivery, apply_once};
+    use ogi_platform::store;
+
+    fn received(case_id: &str, version: u64, description: &str) -> pb::EventEnvelope {
+        let ctx = EventContext {
+            case_id: case_id.into(),
+            agency: "测试局".into(),
+            actor: "test".into(),
+        };
+        let on = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
+        events::envelope(
+            &ctx,
+            on,
+            version,
+            Payload::ApplicationReceived(pb::ApplicationReceived {
+                application: Some(pb::Application {
+                    case_id: case_id.into(),
+                    agency: "测试局".into(),
+                    reference: "R-1".into(),
+                    receipt_number: "1".into(),
+                    channel: "online".into(),
+                    received_on: on.to_string(),
+                    applicant: Some(pb::Applicant {
+                        r#type: "natural_person".into(),
+                        name: "张三".into(),
+                        id_type: "resident_id_card".into(),
+                        id_number: "11010519491231002X".into(),
+                        phone: Some("13800000000".into()),
+                        address: None,
+                        email: None,
+                    }),
+                    request: Some(pb::InformationRequest {
+                        description: description.into(),
+                        form: "electronic".into(),
+                        delivery: "email".into(),
+                    }),
+                }),
+                applicant_key: "key".into(),
+            }),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_late_original_does_not_overwrite_an_amendment() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = store::open(
+            &store::sqlite_url(&dir.path().join("validation.db")),
+            ServiceSchema::Validation,
+        )
+        .await
+        .unwrap();
+        let amended = received("c-1", 2, "申请公开2025年度部门预算执行情况（修改后）");
+        let original = received("c-1", 1, "申请公开2025年度部门预算执行情况");
+        let apply = |e: pb::EventEnvelope| {
+            let db = db.clone();
+            async move { apply_once(&db, "validation", &OnReceived, &e).await.unwrap() }
+        };
+        assert_eq!(apply(amended.clone()).await, Delivery::Applied);
+        // The original (version 1) arrives after the amendment (version 2): acknowledged, and
+        // the amendment's facts stay.
+        assert_eq!(apply(original).await, Delivery::Applied);
+        let file = casefile::load::<ValidationFile, _>(&db, "c-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(file.state.received_version, 2);
+        assert!(
+            file.state.facts.request_description.contains("修改后"),
+            "{}",
+            file.state.facts.request_description
+        );
+        // A newer amendment still replaces the facts before validation acted.
+        let again = received("c-1", 3, "申请公开2024年度部门决算");
+        assert_eq!(apply(again).await, Delivery::Applied);
+        let file = casefile::load::<ValidationFile, _>(&db, "c-1")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(file.state.received_version, 3);
+        assert_eq!(file.state.facts.request_description, "申请公开2024年度部门决算");
     }
 }

@@ -31,6 +31,11 @@ pub async fn open(url: &str, schema: ServiceSchema) -> anyhow::Result<DatabaseCo
     Ok(db)
 }
 
+/// PostgreSQL's `statement_timeout` and `idle_in_transaction_session_timeout` on every
+/// connection of a service.
+pub const STATEMENT_TIMEOUT: &str = "60s";
+pub const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+
 /// Connect without migrating.
 pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_string());
@@ -48,7 +53,18 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         options
             .max_connections(8)
             .min_connections(1)
-            .idle_timeout(Duration::from_secs(30));
+            .idle_timeout(Duration::from_secs(30))
+            // No statement and no open transaction holds a connection (and its locks) forever:
+            // a stuck one fails, and its work is retried (consumers) or reported (commands).
+            .map_sqlx_postgres_opts(|pg| {
+                pg.options([
+                    ("statement_timeout", STATEMENT_TIMEOUT),
+                    (
+                        "idle_in_transaction_session_timeout",
+                        IDLE_IN_TRANSACTION_TIMEOUT,
+                    ),
+                ])
+            });
     }
     let db = Database::connect(options).await?;
     if db.get_database_backend() == DbBackend::Sqlite {
