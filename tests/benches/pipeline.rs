@@ -183,7 +183,10 @@ impl Live {
                 Err(s) if s.code() == tonic::Code::NotFound => {}
                 Err(s) => anyhow::bail!("accept {case_id}: {s}"),
             }
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "accept timed out");
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(60),
+                "accept timed out"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         loop {
@@ -204,7 +207,10 @@ impl Live {
                 Err(s) if s.code() == tonic::Code::NotFound => {}
                 Err(s) => anyhow::bail!("get case {case_id}: {s}"),
             }
-            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "approval timed out");
+            anyhow::ensure!(
+                started.elapsed() < Duration::from_secs(60),
+                "approval timed out"
+            );
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         Ok(started.elapsed())
@@ -304,7 +310,9 @@ async fn bench(backend: Backend, cases: usize, live_steps: usize) -> anyhow::Res
         busy.len(),
         cases as f64 / busy_took
     );
-    println!("\nper-step latency of the import (client side, includes waiting for the case to arrive):");
+    println!(
+        "\nper-step latency of the import (client side, includes waiting for the case to arrive):"
+    );
     print!(
         "{}",
         stdout(&out)

@@ -16,12 +16,12 @@ use chrono::{Datelike, NaiveDate};
 use ogi_core::codes::{ApplicantType, OutcomeCode};
 use ogi_core::report::{ReportCase, Tally};
 use ogi_core::synth::synthesize;
+use ogi_e2e::{Authed, Backend, Bearer, System};
 use ogi_platform::events::{self, EventContext};
 use ogi_platform::store::entities::{report_cases, report_reviews};
 use ogi_platform::store::{self, ServiceSchema};
 use ogi_proto::v1::{self as pb, event_envelope::Payload};
 use ogi_reporting::projection::{ProjectedCase, write_cases};
-use ogi_e2e::{Authed, Backend, Bearer, System};
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port, poll_until};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait,

@@ -94,8 +94,9 @@ async fn a_service_answers_when_the_case_arrives_or_the_deadline_passes() {
             (answer, started.elapsed())
         })
     };
-    let mut accept =
-        pb::validation_service_client::ValidationServiceClient::new(system.operator_channel("validation"));
+    let mut accept = pb::validation_service_client::ValidationServiceClient::new(
+        system.operator_channel("validation"),
+    );
     accept
         .accept_application(pb::AcceptApplicationRequest {
             context: Some(pb::CommandContext {
@@ -109,7 +110,10 @@ async fn a_service_answers_when_the_case_arrives_or_the_deadline_passes() {
         .unwrap();
     let (answer, took) = waiting.await.unwrap();
     assert!(answer.arrived, "{answer:?}");
-    assert!(took < Duration::from_secs(20), "answered on arrival, not at the deadline: {took:?}");
+    assert!(
+        took < Duration::from_secs(20),
+        "answered on arrival, not at the deadline: {took:?}"
+    );
 
     // A stage not reached yet (the case is not closed) is not an arrival.
     let answer = approval

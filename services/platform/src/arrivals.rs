@@ -69,10 +69,7 @@ impl CaseArrivals {
         let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         drop(notify);
         // Only the map holds it: nobody else waits for this case.
-        if waiters
-            .get(case)
-            .is_some_and(|n| Arc::strong_count(n) == 1)
-        {
+        if waiters.get(case).is_some_and(|n| Arc::strong_count(n) == 1) {
             waiters.remove(case);
         }
     }

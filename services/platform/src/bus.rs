@@ -644,7 +644,10 @@ pub async fn apply_deliveries(
                     held.settled(&batch[i]);
                     deliveries[i] = Some(delivery);
                 }
-                return deliveries.into_iter().map(Option::unwrap_or_default).collect();
+                return deliveries
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect();
             }
             Err(error) => {
                 tracing::debug!(
@@ -686,7 +689,10 @@ pub async fn apply_deliveries(
         }
         deliveries[i] = Some(delivery);
     }
-    deliveries.into_iter().map(Option::unwrap_or_default).collect()
+    deliveries
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect()
 }
 
 /// Consume `spec` until cancelled. Failure policy: a handler asking to retry gets the message

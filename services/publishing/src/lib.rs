@@ -66,7 +66,10 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let routes = routes.add_service(runtime::case_arrival_service(&ctx));
     runtime::serve(
         &ctx,
-        &["ogi.v1.PublishingService", ogi_platform::arrivals::SERVICE_NAME],
+        &[
+            "ogi.v1.PublishingService",
+            ogi_platform::arrivals::SERVICE_NAME,
+        ],
         routes,
     )
     .await

@@ -96,7 +96,10 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let routes = routes.add_service(runtime::case_arrival_service(&ctx));
     runtime::serve(
         &ctx,
-        &["ogi.v1.ValidationService", ogi_platform::arrivals::SERVICE_NAME],
+        &[
+            "ogi.v1.ValidationService",
+            ogi_platform::arrivals::SERVICE_NAME,
+        ],
         routes,
     )
     .await
@@ -721,7 +724,11 @@ mod tests {
         let original = received("c-1", 1, "申请公开2025年度部门预算执行情况");
         let apply = |e: pb::EventEnvelope| {
             let db = db.clone();
-            async move { apply_once(&db, "validation", &OnReceived, &e).await.unwrap() }
+            async move {
+                apply_once(&db, "validation", &OnReceived, &e)
+                    .await
+                    .unwrap()
+            }
         };
         assert_eq!(apply(amended.clone()).await, Delivery::Applied);
         // The original (version 1) arrives after the amendment (version 2): acknowledged, and
@@ -745,6 +752,9 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(file.state.received_version, 3);
-        assert_eq!(file.state.facts.request_description, "申请公开2024年度部门决算");
+        assert_eq!(
+            file.state.facts.request_description,
+            "申请公开2024年度部门决算"
+        );
     }
 }
