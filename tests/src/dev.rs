@@ -109,4 +109,3 @@ fn forward_lines(out: ChildStdout) -> mpsc::Receiver<String> {
     });
     rx
 }
-

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ogi_e2e::scrape::{http_get, metric, sample};
 use ogi_e2e::dev::Dev;
+use ogi_e2e::scrape::{http_get, metric, sample};
 use ogi_e2e::{SERVICES, stderr, stdout, write};
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port, pg_admin_url};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
