@@ -3,10 +3,12 @@
 pub mod case;
 pub mod cases;
 pub mod inbox;
+pub mod charts;
 pub mod login;
 pub mod register;
 pub mod report;
 pub mod steps;
+pub mod supervision;
 pub mod workbench;
 
 use std::str::FromStr;
@@ -104,6 +106,8 @@ pub struct Header {
     pub approves: bool,
     /// The 年度报告 is in the navigation (readers of reports).
     pub reads_reports: bool,
+    /// The role codes, for the links a role gets.
+    pub role_codes: Vec<String>,
 }
 
 impl Header {
@@ -120,7 +124,13 @@ impl Header {
                 .join("、"),
             approves: inbox::may_approve(signed_in),
             reads_reports: report::may_read(signed_in),
+            role_codes: signed_in.user.roles.clone(),
         }
+    }
+
+    /// Whether the user holds `role` (a role code).
+    pub fn has(&self, role: &str) -> bool {
+        self.role_codes.iter().any(|r| r == role)
     }
 }
 
