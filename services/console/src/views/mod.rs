@@ -2,8 +2,8 @@
 
 pub mod case;
 pub mod cases;
-pub mod inbox;
 pub mod charts;
+pub mod inbox;
 pub mod login;
 pub mod register;
 pub mod report;
