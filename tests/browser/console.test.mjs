@@ -1,8 +1,8 @@
 // Real-browser journeys through the ogi console: playwright-core driving Debian's chromium.
 // Run by tests/tests/console_browser.rs, which starts a fresh `ogi dev` with the demo cases
 // and makes the users with `ogi admin user add`, then passes:
-//   OGI_CONSOLE_URL; OGI_HANDLER, OGI_APPROVER, OGI_OFFICE (users of the demo agency) and
-//   OGI_OTHER (a handler of another agency), each with OGI_<ROLE>_PASSWORD, an initial
+//   OGI_CONSOLE_URL; OGI_CASE_HANDLER, OGI_CASE_APPROVER, OGI_CASE_OFFICE (users of the demo
+//   agency) and OGI_CASE_OTHER (a handler of another agency), each with _PASSWORD, an initial
 //   password the journey changes at first sign-in; OGI_FIXTURE_REFERENCE (a demo case);
 //   OGI_SCREENSHOTS (where a failing journey leaves its screenshot; with
 //   OGI_SCREENSHOTS_ALL=1 every screen visited is saved there too).
@@ -34,7 +34,7 @@ after(async () => { await browser?.close(); });
 
 // Passwords as the journeys changed them.
 const passwords = new Map();
-const newPassword = (user) => `${env(`OGI_${user}_PASSWORD`)}-Changed9`;
+const newPassword = (user) => `${env(`OGI_CASE_${user}_PASSWORD`)}-Changed9`;
 
 // One page object per screen.
 class LoginPage {
@@ -59,14 +59,14 @@ class LoginPage {
 async function signIn(page, user) {
   const login = new LoginPage(page);
   await login.open();
-  const username = env(`OGI_${user}`);
+  const username = env(`OGI_CASE_${user}`);
   if (passwords.has(user)) {
     await login.signIn(username, passwords.get(user));
   } else {
-    await login.signIn(username, env(`OGI_${user}_PASSWORD`));
+    await login.signIn(username, env(`OGI_CASE_${user}_PASSWORD`));
     await page.getByRole('heading', { name: '修改密码' }).waitFor();
     await shot(page, `password-${user.toLowerCase()}`);
-    await login.changePassword(env(`OGI_${user}_PASSWORD`), newPassword(user));
+    await login.changePassword(env(`OGI_CASE_${user}_PASSWORD`), newPassword(user));
     passwords.set(user, newPassword(user));
   }
   await page.getByRole('heading', { name: '工作台' }).waitFor();
@@ -320,11 +320,11 @@ test('five wrong passwords lock the account and the page says so', async () => {
     const login = new LoginPage(page);
     await login.open();
     for (let i = 0; i < 5; i++) {
-      await login.signIn(env('OGI_OTHER'), 'wrong-password-1A!');
+      await login.signIn(env('OGI_CASE_OTHER'), 'wrong-password-1A!');
       await login.alert().waitFor();
     }
     // Even the right password is refused now, and the message says the account is locked.
-    await login.signIn(env('OGI_OTHER'), passwords.get('OTHER'));
+    await login.signIn(env('OGI_CASE_OTHER'), passwords.get('OTHER'));
     await login.alert().waitFor();
     assert.match(await login.alert().innerText(), /锁定/);
     await shot(page, 'locked');

@@ -49,38 +49,67 @@ fn ogi(config: &Path, endpoints: &[String], args: &[&str], stdin: &str) -> std::
     out
 }
 
-/// A user with an initial password, as `ogi admin user add` makes one.
+/// A user with an initial password, as `ogi admin user add` makes one, and the environment
+/// variables that hand it to the journeys (`NAME` and `NAME_PASSWORD`).
 struct User {
     username: &'static str,
     agency: &'static str,
     role: &'static str,
     password: &'static str,
+    env: &'static str,
 }
 
-const USERS: [User; 4] = [
+/// console.test.mjs's users (OGI_CASE_…), then office.test.mjs's (a user each of its own:
+/// journeys change initial passwords).
+const USERS: [User; 7] = [
     User {
         username: "zhangwei",
         agency: DEMO_AGENCY,
         role: "handler",
         password: "Initial#Pass2026",
+        env: "OGI_CASE_HANDLER",
     },
     User {
         username: "wangfang",
         agency: DEMO_AGENCY,
         role: "approver",
         password: "Approver#Pass2026",
+        env: "OGI_CASE_APPROVER",
     },
     User {
         username: "chenjing",
         agency: DEMO_AGENCY,
         role: "office",
         password: "Office#Pass2026",
+        env: "OGI_CASE_OFFICE",
     },
     User {
         username: "lisi",
         agency: OTHER_AGENCY,
         role: "handler",
         password: "Other#Pass2026x",
+        env: "OGI_CASE_OTHER",
+    },
+    User {
+        username: "dengji",
+        agency: DEMO_AGENCY,
+        role: "registrar",
+        password: "Registrar#Pass2026",
+        env: "OGI_REGISTRAR",
+    },
+    User {
+        username: "gongkai",
+        agency: DEMO_AGENCY,
+        role: "office",
+        password: "Gongkai#Pass2026",
+        env: "OGI_OFFICE",
+    },
+    User {
+        username: "zhaoqiang",
+        agency: DEMO_AGENCY,
+        role: "handler",
+        password: "Zhaoqiang#Pass2026",
+        env: "OGI_HANDLER",
     },
 ];
 
@@ -154,7 +183,8 @@ fn the_console_journeys_pass_in_a_real_browser() {
     let screenshots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     std::fs::create_dir_all(&screenshots).unwrap();
     let mut node = Command::new("node");
-    node.arg("--test")
+    // One file after another: each file's journeys build on the system as the last left it.
+    node.args(["--test", "--test-concurrency=1"])
         .arg(workspace_root().join("tests/browser/"))
         .env(
             "OGI_CONSOLE_URL",
@@ -164,15 +194,11 @@ fn the_console_journeys_pass_in_a_real_browser() {
         .env("OGI_DEMO_AGENCY", DEMO_AGENCY)
         .env("OGI_SCREENSHOTS", &screenshots);
     for u in &USERS {
-        let role = u.role.to_uppercase();
-        let role = if u.agency == OTHER_AGENCY {
-            "OTHER".to_string()
-        } else {
-            role
-        };
-        node.env(format!("OGI_{role}"), u.username)
-            .env(format!("OGI_{role}_PASSWORD"), u.password);
+        node.env(u.env, u.username)
+            .env(format!("{}_PASSWORD", u.env), u.password);
     }
+    // office.test.mjs takes its handler's current password (changed at its first sign-in).
+    node.env("OGI_HANDLER_NEW_PASSWORD", USERS[6].password);
     let out = node
         .output()
         .expect("run node --test (node 20 and scripts/install-browser.sh's packages are needed)");
