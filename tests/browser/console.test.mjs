@@ -227,6 +227,26 @@ test('the handler registers an application and takes it through correction, exte
   });
 });
 
+test('the handler accepts a second application (受理), the form naming its due date first; it stays in progress', async () => {
+  await journey('accept', async (page) => {
+    await signIn(page, 'HANDLER');
+    await page.getByRole('link', { name: '登记' }).click();
+    await page.getByLabel('姓名或名称').fill('李秀英');
+    await page.getByLabel('证件号码').fill('510904198507120038');
+    await page.getByLabel(/所需政府信息/).fill('申请公开2026年安居区城区道路维修工程招标文件');
+    await page.getByRole('button', { name: '登记' }).click();
+    await page.getByRole('status').filter({ hasText: '已保存：登记' }).waitFor();
+    const c = new CasePage(page);
+    const preview = await c.preview('受理');
+    const due = preview.match(/保存后答复期限：(\d{4}-\d{2}-\d{2})/)[1];
+    await shot(page, 'case-accept-preview');
+    await c.take('受理');
+    await c.waitForStep('延期答复');
+    assert.equal(await c.stage(), '办理中');
+    assert.ok((await page.locator('.due').innerText()).includes(due), `accepted with the due date ${due} the form named`);
+  });
+});
+
 test('the approver approves the draft from the 审批箱, seeing its age and the draft letter', async () => {
   await journey('approver-inbox', async (page) => {
     await signIn(page, 'APPROVER');
