@@ -52,13 +52,37 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(views::workbench::page))
         .route("/cases", get(views::cases::list))
+        .route("/cases/export.xlsx", get(views::cases::export))
+        .route("/cases/assign", post(views::cases::assign))
+        .route("/supervision", get(views::supervision::page))
         .route(
             "/register",
             get(views::register::page).post(views::register::submit),
         )
         .route("/register/check-id", post(views::register::check_id))
         .route("/cases/{case_id}", get(views::case::page))
-        .route("/cases/{case_id}/steps", post(views::steps::submit));
+        .route("/cases/{case_id}/steps", post(views::steps::submit))
+        .route("/cases/{case_id}/preview", post(views::steps::preview))
+        .route("/inbox", get(views::inbox::page))
+        .route("/inbox/{case_id}/approve", post(views::inbox::approve))
+        .route(
+            "/inbox/{case_id}/return",
+            post(views::inbox::return_decision),
+        )
+        .route("/report", get(views::report::page))
+        .route(
+            "/report/{year}/table-two",
+            post(views::report::enter_table_two),
+        )
+        .route(
+            "/report/{year}/narrative",
+            post(views::report::enter_narrative),
+        )
+        .route("/report/{year}/lock", post(views::report::lock))
+        .route(
+            "/report/{year}/download/{format}",
+            get(views::report::download),
+        );
     Router::new()
         .merge(sign_in)
         .merge(pages)

@@ -1073,6 +1073,225 @@ impl MigrationTrait for CreateAccounts {
     }
 }
 
+#[derive(DeriveIden)]
+enum AuditOutbox {
+    Table,
+    Seq,
+    EntryId,
+    Entry,
+    CreatedAt,
+}
+
+/// Every service database: the audit entries of its calls, written before the call is
+/// answered and forwarded to the accounts service from there (a killed service loses none).
+pub struct CreateAuditOutbox;
+
+impl MigrationName for CreateAuditOutbox {
+    fn name(&self) -> &str {
+        "m0008_audit_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAuditOutbox {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(AuditOutbox::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(AuditOutbox::Seq)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(AuditOutbox::EntryId)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(AuditOutbox::Entry).binary().not_null())
+                .col(
+                    ColumnDef::new(AuditOutbox::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(AuditOutbox::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum SecurityPolicy {
+    Table,
+    Id,
+    Policy,
+    UpdatedAt,
+    UpdatedBy,
+}
+
+/// Accounts: the security administrator's policy (one row, JSON), read at every sign-in.
+pub struct CreateSecurityPolicy;
+
+impl MigrationName for CreateSecurityPolicy {
+    fn name(&self) -> &str {
+        "m0102_security_policy"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateSecurityPolicy {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(SecurityPolicy::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(SecurityPolicy::Id)
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(SecurityPolicy::Policy).text().not_null())
+                .col(
+                    ColumnDef::new(SecurityPolicy::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SecurityPolicy::UpdatedBy)
+                        .string()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(SecurityPolicy::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum CaseList {
+    Table,
+    CaseId,
+    Agency,
+    Stage,
+    ReceivedOn,
+    DueOn,
+    Provisional,
+    Consulting,
+    OutcomeCode,
+    RepliedOn,
+    RepliedLate,
+    Handler,
+    Reference,
+    ReceiptNumber,
+    ApplicantName,
+    IdNumber,
+    RequestSummary,
+    SearchText,
+}
+
+/// Approval: one row a case with what the case list shows and filters on (案件列表), so that a
+/// page of an agency's cases is one indexed query, not a read of every case file.
+pub struct CreateCaseList;
+
+impl MigrationName for CreateCaseList {
+    fn name(&self) -> &str {
+        "m0009_case_list"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCaseList {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let text = |c: CaseList| ColumnDef::new(c).string().not_null().default("").to_owned();
+        m.create_table(
+            Table::create()
+                .table(CaseList::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(CaseList::CaseId)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(CaseList::Agency).string().not_null())
+                .col(ColumnDef::new(CaseList::Stage).string().not_null())
+                .col(ColumnDef::new(CaseList::ReceivedOn).date().not_null())
+                .col(ColumnDef::new(CaseList::DueOn).date().null())
+                .col(
+                    ColumnDef::new(CaseList::Provisional)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(
+                    ColumnDef::new(CaseList::Consulting)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(text(CaseList::OutcomeCode))
+                .col(ColumnDef::new(CaseList::RepliedOn).date().null())
+                .col(
+                    ColumnDef::new(CaseList::RepliedLate)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(text(CaseList::Handler))
+                .col(text(CaseList::Reference))
+                .col(text(CaseList::ReceiptNumber))
+                .col(text(CaseList::ApplicantName))
+                .col(text(CaseList::IdNumber))
+                .col(text(CaseList::RequestSummary))
+                .col(ColumnDef::new(CaseList::SearchText).text().not_null())
+                .to_owned(),
+        )
+        .await?;
+        for (name, cols) in [
+            (
+                "case_list_agency_received",
+                vec![CaseList::Agency, CaseList::ReceivedOn, CaseList::CaseId],
+            ),
+            (
+                "case_list_agency_stage_due",
+                vec![CaseList::Agency, CaseList::Stage, CaseList::DueOn],
+            ),
+            (
+                "case_list_agency_handler",
+                vec![CaseList::Agency, CaseList::Handler, CaseList::ReceivedOn],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(CaseList::Table).if_not_exists();
+            for c in cols {
+                index.col(c);
+            }
+            m.create_index(index.to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CaseList::Table).to_owned())
+            .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -1095,7 +1314,8 @@ migrator!(
         CreateCounters,
         CreateApplications,
         ReceiptNumberPerAgency,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1105,7 +1325,8 @@ migrator!(
         CreateMessaging,
         CreateCaseFiles,
         CreateApplicantIndex,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1114,7 +1335,9 @@ migrator!(
     [
         CreateMessaging,
         CreateCaseFiles,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateCaseList,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1125,7 +1348,8 @@ migrator!(
         CreateCounters,
         CreateCaseFiles,
         CreateCatalogue,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1136,7 +1360,8 @@ migrator!(
         CreateReportProjections,
         CreateReplyCounts,
         CreateReportCatalogue,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1145,6 +1370,8 @@ migrator!(
     [
         CreateMessaging,
         CreateAccounts,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox,
+        CreateSecurityPolicy
     ]
 );
