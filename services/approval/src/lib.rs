@@ -13,6 +13,7 @@ use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_core::letters::RegisteredLetterhead;
 use ogi_core::limits::text;
 use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
@@ -44,6 +45,10 @@ pub struct ApprovalFile {
     /// Who drafted the decision (separation of duties: not its approver).
     #[serde(default)]
     pub drafted_by: String,
+    /// What the agency registry said about the agency's letters when the decision was
+    /// approved (carried to the publishing service on `decision.approved`).
+    #[serde(default)]
+    pub letterhead: RegisteredLetterhead,
 }
 
 fn stage_code(stage: Stage) -> &'static str {
@@ -204,6 +209,8 @@ fn payloads(
                         .unwrap_or_default(),
                     applicant_type: file.facts.applicant_type.code().into(),
                     fee_paid: file.case.fee().is_some_and(|f| f.paid_on.is_some()),
+                    letter_prefix: file.letterhead.letter_prefix.clone(),
+                    reconsideration_body: file.letterhead.reconsideration_body.clone(),
                 })
             }
             CaseEvent::ReviewRecorded {
@@ -317,6 +324,7 @@ impl EventHandler for OnPipelineEvent {
                     fee_basis: None,
                     history: vec![],
                     drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
                 };
                 let mut commands = Vec::new();
                 if let Some(requested) = date(&a.correction_requested_on)? {
@@ -352,6 +360,7 @@ impl EventHandler for OnPipelineEvent {
                     fee_basis: None,
                     history: vec![],
                     drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
                 };
                 let requested = date(&a.correction_requested_on)?.unwrap_or(on);
                 let mut commands = vec![
@@ -751,7 +760,14 @@ impl server::ApprovalService for Approval {
                 &denial.to_string(),
             ));
         }
-        let result = self.do_approve_decision(request).await;
+        // The letter this approval releases carries the registry's prefix and body.
+        let letterhead = self
+            .ctx
+            .auth
+            .verifier()
+            .letterhead(&caller.token, &agency)
+            .await?;
+        let result = self.do_approve_decision(request, letterhead).await;
         caller.outcome(Permission::ReplyApprove, &agency, &case_id, result)
     }
 
@@ -772,6 +788,7 @@ impl server::ApprovalService for Approval {
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
         let caller = auth::caller(&request)?;
         let agency = request.get_ref().agency.clone();
+        convert::agency("agency", &agency)?;
         caller.authorize(Permission::CaseRead, &agency, "")?;
         self.do_list_due(request).await
     }
@@ -1188,6 +1205,7 @@ impl Approval {
     async fn do_approve_decision(
         &self,
         request: Request<pb::ApproveDecisionRequest>,
+        letterhead: RegisteredLetterhead,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let fingerprint = convert::fingerprint("approve_decision", &req);
@@ -1197,6 +1215,7 @@ impl Approval {
                 &req.case_id,
                 &fingerprint,
                 |file, on, config| {
+                    file.letterhead = letterhead;
                     let levels_required = config.agency(&file.facts.agency).approval_levels;
                     Ok((
                         vec![Command::Approve {
