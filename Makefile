@@ -61,7 +61,7 @@ fmt: ## Format all code
 # OGI_BENCH_REBUILD_EVENTS (1000000; 5000000 for the issue's full aim) size the runs.
 bench: tools ## Benchmark on PostgreSQL: the pipeline, the annual report over 1M cases, a rebuild from the streams
 	$(WITH_NATS) $(CARGO) build --release --workspace --bins; \
-	  $(CARGO) bench -p ogi-e2e --bench pipeline --bench report
+	  $(CARGO) bench -p ogi-e2e --bench pipeline --bench report --bench case_list
 
 # One OCI image per binary (ogi-intake … ogi-reporting, ogi), built with buildah
 # from scratch without a container engine, written as IMAGES_DIR/<binary>.oci.tar.

@@ -7,6 +7,7 @@
 //! [`System::start_on`] runs the services on a NATS the test provides (a
 //! [`ogi_testkit::NatsCluster`], say) instead of a private nats-server.
 
+pub mod dev;
 pub mod scrape;
 
 use std::path::{Path, PathBuf};

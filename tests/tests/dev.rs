@@ -4,12 +4,11 @@
 //! on the printed admin addresses counts it. Started again, it finds its databases and keeps
 //! the cases.
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
+use ogi_e2e::dev::Dev;
 use ogi_e2e::scrape::{self, http_get, metric, sample, scrape};
 use ogi_e2e::{SERVICES, stderr, stdout, write};
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port, pg_admin_url};
@@ -18,106 +17,6 @@ use serde_json::Value;
 
 const AGENCY: &str = "开发区人民政府";
 const CASES: i64 = 12;
-
-/// A running `ogi dev`: its output lines as they come, stopped with SIGTERM.
-struct Dev {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Dev {
-    fn start(args: &[String]) -> Dev {
-        let mut child = Command::new(binary("ogi"))
-            .env("OGI_CONFIG_DIR", config_dir())
-            .arg("dev")
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ogi dev");
-        let lines = forward_lines(child.stdout.take().expect("stdout"));
-        Dev {
-            child,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// The lines up to and including the first one `until` accepts.
-    fn read_until(&mut self, until: impl Fn(&str) -> bool, deadline: Duration) -> Vec<String> {
-        let start = Instant::now();
-        let mut lines = Vec::new();
-        loop {
-            let left = deadline.saturating_sub(start.elapsed());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    let done = until(&line);
-                    lines.push(line);
-                    if done {
-                        return lines;
-                    }
-                }
-                Err(_) => panic!(
-                    "ogi dev did not print what was expected within {deadline:?}; it printed:\n{}\n{}",
-                    self.seen.join("\n"),
-                    self.stderr_if_exited()
-                ),
-            }
-        }
-    }
-
-    fn stderr_if_exited(&mut self) -> String {
-        match self.child.try_wait() {
-            Ok(Some(status)) => {
-                let err = self
-                    .child
-                    .stderr
-                    .take()
-                    .map(|e| std::io::read_to_string(e).unwrap_or_default())
-                    .unwrap_or_default();
-                format!("exited {status}: {err}")
-            }
-            _ => "still running".into(),
-        }
-    }
-
-    /// SIGTERM; waits for the exit and its last line.
-    fn stop(mut self) {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill -TERM");
-        self.read_until(|l| l == "ogi 已停止。", Duration::from_secs(60));
-        let status = self.child.wait().expect("wait for ogi dev");
-        assert!(status.success(), "ogi dev exited {status}");
-    }
-}
-
-impl Drop for Dev {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-fn forward_lines(out: ChildStdout) -> mpsc::Receiver<String> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    rx
-}
 
 /// `ogi ARGS --intake … --reporting …`
 /// Where `ogi dev` keeps the local operator's credential in this test (not the user's own).
@@ -219,6 +118,7 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
         .collect();
     let grpc_ports: Vec<u16> = SERVICES.iter().map(|_| free_port()).collect();
     let admin_ports: Vec<u16> = SERVICES.iter().map(|_| free_port()).collect();
+    let console_port = free_port();
     let endpoints: Vec<String> = SERVICES
         .iter()
         .zip(&grpc_ports)
@@ -258,13 +158,15 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
             .map(u16::to_string)
             .collect::<Vec<_>>()
             .join(","),
+        "--console-port",
+        &console_port.to_string(),
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
     args.extend(endpoints.iter().cloned());
 
-    let mut dev = Dev::start(&args);
+    let mut dev = Dev::start(&config_dir(), &args);
     let printed = dev.read_until(|l| l == "按 Ctrl-C 停止。", Duration::from_secs(120));
     let text = printed.join("\n");
     assert!(
@@ -303,6 +205,17 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
             "{service}"
         );
     }
+    // The console's line: its name and its address, where the sign-in page answers.
+    let console = format!("http://127.0.0.1:{console_port}");
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.split_whitespace().collect::<Vec<_>>() == ["console", console.as_str()]),
+        "no console line:\n{text}"
+    );
+    let (status, login) = http_get(console_port, "/login").unwrap();
+    assert_eq!(status, 200, "{login}");
+    assert!(login.contains("用户名"), "{login}");
     assert!(
         !text.contains("新数据目录"),
         "nothing to load without --load-fixture-if-new\n{text}"
@@ -366,7 +279,7 @@ async fn ogi_dev_on_postgresql_and_an_existing_nats_server() {
         "--load-fixture-if-new".to_string(),
         cases.display().to_string(),
     ]);
-    let mut dev = Dev::start(&args);
+    let mut dev = Dev::start(&config_dir(), &args);
     let printed = dev.read_until(|l| l == "按 Ctrl-C 停止。", Duration::from_secs(120));
     assert!(
         !printed.iter().any(|l| l.contains("新数据目录")),

@@ -520,6 +520,62 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
         ),
     );
     t.insert(
+        "/ogi.v1.ApprovalService/CountCases",
+        cases(
+            Empty::Answered,
+            vec![field(
+                "malformed date",
+                pb::CountCasesRequest {
+                    agency: AGENCY.into(),
+                    today: "2024-1-1".into(),
+                    ..Default::default()
+                },
+                "today",
+            )],
+        ),
+    );
+    t.insert(
+        "/ogi.v1.ApprovalService/AssignCases",
+        cases(
+            Empty::Refused("handler"),
+            vec![
+                field(
+                    "10,000-character case id",
+                    pb::AssignCasesRequest {
+                        context: ok_ctx(),
+                        case_ids: vec![long(10_000)],
+                        handler: "operator".into(),
+                    },
+                    "case_id",
+                ),
+                field(
+                    "escape sequence in the handler",
+                    pb::AssignCasesRequest {
+                        context: ok_ctx(),
+                        case_ids: vec![c()],
+                        handler: "\u{1b}[2Jzhang".into(),
+                    },
+                    "handler",
+                ),
+            ],
+        ),
+    );
+    t.insert(
+        "/ogi.v1.ApprovalService/ReplyStats",
+        cases(
+            Empty::Answered,
+            vec![field(
+                "malformed date",
+                pb::ReplyStatsRequest {
+                    agency: AGENCY.into(),
+                    replied_from: "2024/01/01".into(),
+                    ..Default::default()
+                },
+                "replied_from",
+            )],
+        ),
+    );
+    t.insert(
         "/ogi.v1.ApprovalService/StartConsultation",
         cases(
             Empty::Refused("case_id"),

@@ -4,6 +4,8 @@
 //! reviews and lawsuits (行政复议、行政诉讼) on closed cases. Publishes `case.*`,
 //! `decision.approved` and `review.recorded`; closes the case on `reply.served`.
 
+pub mod listing;
+
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -49,6 +51,22 @@ pub struct ApprovalFile {
     /// approved (carried to the publishing service on `decision.approved`).
     #[serde(default)]
     pub letterhead: RegisteredLetterhead,
+    /// Who the case is given to (承办人, 分办/改派); empty: nobody yet.
+    #[serde(default)]
+    pub handler: String,
+}
+
+/// Save a case file and its row of the case list, in the caller's transaction.
+async fn save_file<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    case_id: &str,
+    file: &ApprovalFile,
+    dl: &ReplyDeadline,
+    read_version: Option<i64>,
+) -> Result<i64, ServiceError> {
+    let version = casefile::save(db, case_id, index(file, dl), file, read_version).await?;
+    listing::upsert(db, listing::row(case_id, file, dl)).await?;
+    Ok(version)
 }
 
 fn stage_code(stage: Stage) -> &'static str {
@@ -65,6 +83,9 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     ogi_platform::shutdown::on_signals(cancel.clone());
     let ctx = runtime::start("approval", ServiceSchema::Approval, config, cancel).await?;
+    // The case list on the calendar loaded now (and for files saved before it existed).
+    let refreshed = listing::refresh(&ctx.db, &calendar, &ctx.config).await?;
+    tracing::info!(refreshed, "case list refreshed");
     let handler = Arc::new(OnPipelineEvent {
         config: ctx.config.clone(),
         calendar: calendar.clone(),
@@ -88,6 +109,25 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
             stream: Producer::Publishing.stream(),
             subjects: vec!["ogi.publishing.reply.served".into()],
         },
+        handler.clone(),
+    );
+    // The case list shows applications from receipt (待受理) and while awaiting correction.
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "approval-list-intake".into(),
+            stream: Producer::Intake.stream(),
+            subjects: vec!["ogi.intake.application.received".into()],
+        },
+        handler.clone(),
+    );
+    runtime::spawn_consumer(
+        &ctx,
+        ConsumerSpec {
+            durable: "approval-list-validation".into(),
+            stream: Producer::Validation.stream(),
+            subjects: vec!["ogi.validation.application.correction_requested".into()],
+        },
         handler,
     );
     let routes = tonic::service::Routes::new(
@@ -100,10 +140,37 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     runtime::serve(&ctx, &["ogi.v1.ApprovalService"], routes).await
 }
 
+/// The case ids one list query takes (an intake search's hits are listed a slice at a time).
+const CASE_IDS_PER_QUERY: usize = 500;
+
+/// The agencies a list or count covers: `agency` (checked), or with `subordinates` (or no
+/// agency) every agency in the caller's scope.
+fn agencies_in_scope(
+    caller: &Caller,
+    agency: &str,
+    subordinates: bool,
+) -> Result<Vec<String>, Status> {
+    if !agency.is_empty() {
+        convert::text("agency", text::AGENCY, agency)?;
+        caller.authorize(Permission::CaseRead, agency, "")?;
+        if !subordinates {
+            return Ok(vec![agency.to_string()]);
+        }
+    } else if !caller.principal.has(Permission::CaseRead) {
+        return Err(caller.deny(
+            Permission::CaseRead.code(),
+            "",
+            "",
+            &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+        ));
+    }
+    Ok(caller.principal.agencies.clone())
+}
+
 /// The largest calendar file `PreviewCalendar` takes (a year is about 1 KiB).
 const MAX_CALENDAR_FILE_BYTES: usize = 256 * 1024;
 
-fn deadline_of(
+pub(crate) fn deadline_of(
     file: &ApprovalFile,
     calendar: &WorkCalendar,
     config: &ServiceConfig,
@@ -311,6 +378,39 @@ impl EventHandler for OnPipelineEvent {
             return Ok(()); // already opened (the same event under another message id)
         }
         match &event.payload {
+            Some(Payload::ApplicationReceived(received)) => {
+                // 待受理: on the case list from receipt; the case file opens on acceptance.
+                let app = received
+                    .application
+                    .as_ref()
+                    .ok_or_else(|| HandlerError::Reject("no application".into()))?;
+                let facts = CaseFacts::from_proto(app).map_err(reject)?;
+                let file = ApprovalFile {
+                    case: Case::received(facts.received_on),
+                    facts,
+                    other_agency: None,
+                    fee_basis: None,
+                    history: vec![],
+                    drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
+                    handler: String::new(),
+                };
+                let dl = deadline_of(&file, &self.calendar, &self.config);
+                listing::insert_if_absent(txn, listing::row(&event.case_id, &file, &dl))
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?;
+                Ok(())
+            }
+            Some(Payload::CorrectionRequested(_)) => {
+                // 补正中: the clock waits for the correction.
+                match listing::mark_awaiting_correction(txn, &event.case_id)
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?
+                {
+                    true => Ok(()),
+                    false => Err(HandlerError::Retry("case not listed yet".into())),
+                }
+            }
             Some(Payload::ApplicationAccepted(a)) => {
                 let app = a
                     .application
@@ -325,6 +425,7 @@ impl EventHandler for OnPipelineEvent {
                     history: vec![],
                     drafted_by: String::new(),
                     letterhead: RegisteredLetterhead::default(),
+                    handler: String::new(),
                 };
                 let mut commands = Vec::new();
                 if let Some(requested) = date(&a.correction_requested_on)? {
@@ -340,7 +441,7 @@ impl EventHandler for OnPipelineEvent {
                 }
                 apply_all(&mut file, &commands).map_err(reject)?;
                 let dl = deadline_of(&file, &self.calendar, &self.config);
-                casefile::save(txn, &event.case_id, index(&file, &dl), &file, None)
+                save_file(txn, &event.case_id, &file, &dl, None)
                     .await
                     .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 Ok(())
@@ -361,6 +462,7 @@ impl EventHandler for OnPipelineEvent {
                     history: vec![],
                     drafted_by: String::new(),
                     letterhead: RegisteredLetterhead::default(),
+                    handler: String::new(),
                 };
                 let requested = date(&a.correction_requested_on)?.unwrap_or(on);
                 let mut commands = vec![
@@ -381,7 +483,7 @@ impl EventHandler for OnPipelineEvent {
                 }));
                 let produced = apply_all(&mut file, &commands).map_err(reject)?;
                 let dl = deadline_of(&file, &self.calendar, &self.config);
-                casefile::save(txn, &event.case_id, index(&file, &dl), &file, None)
+                save_file(txn, &event.case_id, &file, &dl, None)
                     .await
                     .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 let ectx = EventContext {
@@ -415,15 +517,9 @@ impl EventHandler for OnPipelineEvent {
                 let replied_on = convert::date("replied_on", &served.replied_on).map_err(reject)?;
                 apply_all(&mut file, &[Command::Serve { on: replied_on }]).map_err(reject)?;
                 let dl = deadline_of(&file, &self.calendar, &self.config);
-                casefile::save(
-                    txn,
-                    &event.case_id,
-                    index(&file, &dl),
-                    &file,
-                    Some(loaded.version),
-                )
-                .await
-                .map_err(|e| HandlerError::Retry(e.to_string()))?;
+                save_file(txn, &event.case_id, &file, &dl, Some(loaded.version))
+                    .await
+                    .map_err(|e| HandlerError::Retry(e.to_string()))?;
                 Ok(())
             }
             _ => Err(HandlerError::Ignore("unexpected event".into())),
@@ -514,14 +610,7 @@ impl Approval {
         let (commands, note) = build(&mut file, on, &self.ctx.config)?;
         let produced = apply_all(&mut file, &commands)?;
         let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
-        casefile::save(
-            &txn,
-            case_id,
-            index(&file, &dl),
-            &file,
-            Some(loaded.version),
-        )
-        .await?;
+        save_file(&txn, case_id, &file, &dl, Some(loaded.version)).await?;
         let ectx = EventContext {
             case_id: case_id.into(),
             agency: file.facts.agency.clone(),
@@ -798,24 +887,67 @@ impl server::ApprovalService for Approval {
         request: Request<pb::ListCasesRequest>,
     ) -> Reply<pb::ListCasesResponse> {
         let caller = auth::caller(&request)?;
-        let agency = request.get_ref().agency.clone();
-        if !agency.is_empty() {
-            caller.authorize(Permission::CaseRead, &agency, "")?;
-        } else if !caller.principal.has(Permission::CaseRead) {
-            return Err(caller.deny(
-                Permission::CaseRead.code(),
-                "",
-                "",
-                &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
-            ));
+        let req = request.get_ref();
+        let agencies = agencies_in_scope(&caller, &req.agency, req.subordinates)?;
+        let assigned_only = (caller.principal.scope == ogi_core::access::Scope::Assigned)
+            .then(|| caller.username().to_string());
+        self.do_list_cases(request.into_inner(), agencies, assigned_only)
+            .await
+    }
+
+    async fn count_cases(&self, request: Request<pb::CountCasesRequest>) -> Reply<pb::CaseCounts> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let agencies = agencies_in_scope(&caller, &req.agency, req.subordinates)?;
+        let today = convert::date("today", &req.today)?;
+        if req.due_soon_days > listing::MAX_DUE_SOON_DAYS {
+            return Err(ServiceError::invalid(
+                "due_soon_days",
+                format!("不得超过 {} 个工作日", listing::MAX_DUE_SOON_DAYS),
+            )
+            .into());
         }
-        let mut listed = self.do_list_cases(request).await?;
-        // Only the cases in the caller's scope.
-        listed
-            .get_mut()
-            .cases
-            .retain(|c| caller.principal.reaches(&c.agency));
-        Ok(listed)
+        Ok(Response::new(
+            listing::counts(
+                &self.ctx.db,
+                &agencies,
+                &self.calendar,
+                today,
+                req.due_soon_days,
+            )
+            .await?,
+        ))
+    }
+
+    async fn reply_stats(
+        &self,
+        request: Request<pb::ReplyStatsRequest>,
+    ) -> Reply<pb::ReplyStatsResponse> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let agencies = agencies_in_scope(&caller, &req.agency, req.subordinates)?;
+        let from = convert::date("replied_from", &req.replied_from)?;
+        let to = convert::date("replied_to", &req.replied_to)?;
+        if from > to || (to - from).num_days() > 3660 {
+            return Err(ServiceError::invalid(
+                "replied_from",
+                "起始日不能晚于截止日，且期间不超过十年",
+            )
+            .into());
+        }
+        Ok(Response::new(
+            listing::reply_stats(&self.ctx.db, &agencies, &self.calendar, from, to).await?,
+        ))
+    }
+
+    async fn assign_cases(
+        &self,
+        request: Request<pb::AssignCasesRequest>,
+    ) -> Reply<pb::AssignCasesResponse> {
+        let caller = auth::caller(&request)?;
+        let mut req = request.into_inner();
+        caller.stamp(&mut req.context)?;
+        self.do_assign_cases(&caller, req).await
     }
 
     async fn get_calendar(
@@ -897,15 +1029,16 @@ impl Approval {
 
     async fn do_list_cases(
         &self,
-        request: Request<pb::ListCasesRequest>,
+        req: pb::ListCasesRequest,
+        agencies: Vec<String>,
+        assigned_only: Option<String>,
     ) -> Reply<pb::ListCasesResponse> {
-        let req = request.into_inner();
         let stage = (!req.stage.is_empty())
             .then(|| {
                 Stage::ALL
                     .iter()
                     .find(|s| s.code() == req.stage)
-                    .copied()
+                    .map(|s| s.code().to_string())
                     .ok_or_else(|| {
                         ServiceError::invalid("stage", format!("未知的阶段代码「{}」", req.stage))
                     })
@@ -914,72 +1047,176 @@ impl Approval {
         let outcome: Option<OutcomeCode> = (!req.outcome_code.is_empty())
             .then(|| convert::code("outcome_code", &req.outcome_code))
             .transpose()?;
-        let due_before = convert::optional_date("due_before", &req.due_before)?;
-        let overdue_on = convert::optional_date("overdue_on", &req.overdue_on)?;
-        let mut query = case_files::Entity::find();
-        if !req.agency.is_empty() {
-            convert::text("agency", text::AGENCY, &req.agency)?;
-            query = query.filter(case_files::Column::Agency.eq(req.agency.clone()));
+        convert::text("query", text::QUERY, &req.query)?;
+        convert::text("handler", text::ACTOR, &req.handler)?;
+        if req.page_size > listing::MAX_PAGE_SIZE {
+            return Err(ServiceError::invalid(
+                "page_size",
+                format!("每页不得超过 {} 条", listing::MAX_PAGE_SIZE),
+            )
+            .into());
         }
-        if let Some(stage) = stage {
-            query = query.filter(case_files::Column::Stage.eq(stage.code()));
+        if req.due_soon_days > listing::MAX_DUE_SOON_DAYS {
+            return Err(ServiceError::invalid(
+                "due_soon_days",
+                format!("不得超过 {} 个工作日", listing::MAX_DUE_SOON_DAYS),
+            )
+            .into());
         }
-        if due_before.is_some() || overdue_on.is_some() {
-            query = query.filter(case_files::Column::Stage.ne(Stage::Closed.code()));
+        let today = convert::optional_date("today", &req.today)?;
+        let due_soon_on = convert::optional_date("due_soon_on", &req.due_soon_on)?;
+        let words: Vec<String> = req
+            .query
+            .to_lowercase()
+            .split_whitespace()
+            .map(str::to_string)
+            .collect();
+        if words.len() > listing::MAX_QUERY_WORDS {
+            return Err(ServiceError::invalid(
+                "query",
+                format!("搜索词不得超过 {} 个", listing::MAX_QUERY_WORDS),
+            )
+            .into());
         }
-        let mut rows = Vec::new();
-        if req.case_ids.is_empty() {
-            rows = query.all(&self.ctx.db).await.map_err(ServiceError::from)?;
-        } else {
-            for ids in req.case_ids.chunks(500) {
+        let handler = match req.handler.as_str() {
+            "" => None,
+            "-" => Some(String::new()),
+            h => Some(h.to_string()),
+        };
+        let filter = listing::Filter {
+            agencies,
+            case_ids: Vec::new(),
+            stage,
+            outcome_code: outcome.map(|o| o.code().to_string()),
+            due_before: convert::optional_date("due_before", &req.due_before)?,
+            overdue_on: convert::optional_date("overdue_on", &req.overdue_on)?,
+            due_between: due_soon_on.map(|d| {
+                (
+                    d,
+                    listing::due_soon_until(&self.calendar, d, req.due_soon_days),
+                )
+            }),
+            consulting: req.consulting,
+            words,
+            handler: assigned_only.or(handler),
+            received_from: convert::optional_date("received_from", &req.received_from)?,
+            received_to: convert::optional_date("received_to", &req.received_to)?,
+        };
+        let (rows, total) = if req.case_ids.len() <= CASE_IDS_PER_QUERY {
+            let filter = listing::Filter {
+                case_ids: req.case_ids,
+                ..filter
+            };
+            listing::page(
+                &self.ctx.db,
+                &filter,
+                u64::from(req.offset),
+                u64::from(req.page_size),
+                if req.by_due_date {
+                    listing::Order::DueFirst
+                } else if req.newest_first {
+                    listing::Order::NewestFirst
+                } else {
+                    listing::Order::OldestFirst
+                },
+            )
+            .await?
+        } else if req.page_size == 0 {
+            // An intake search's many ids: a query a slice, every row.
+            let mut rows = Vec::new();
+            for ids in req.case_ids.chunks(CASE_IDS_PER_QUERY) {
+                let filter = listing::Filter {
+                    case_ids: ids.to_vec(),
+                    ..filter.clone()
+                };
                 rows.extend(
-                    query
-                        .clone()
-                        .filter(case_files::Column::CaseId.is_in(ids.iter().cloned()))
-                        .all(&self.ctx.db)
-                        .await
-                        .map_err(ServiceError::from)?,
+                    listing::page(&self.ctx.db, &filter, 0, 0, listing::Order::OldestFirst)
+                        .await?
+                        .0,
                 );
             }
+            rows.sort_by(|a, b| (a.received_on, &a.case_id).cmp(&(b.received_on, &b.case_id)));
+            if req.newest_first {
+                rows.reverse();
+            }
+            let total = rows.len() as u64;
+            (rows, total)
+        } else {
+            return Err(ServiceError::invalid(
+                "case_ids",
+                format!("分页查询时最多列出 {CASE_IDS_PER_QUERY} 个案件"),
+            )
+            .into());
+        };
+        let cases = rows
+            .into_iter()
+            .map(|r| listing::summary(r, &self.calendar, today))
+            .collect();
+        Ok(Response::new(pb::ListCasesResponse { cases, total }))
+    }
+
+    async fn do_assign_cases(
+        &self,
+        caller: &Caller,
+        req: pb::AssignCasesRequest,
+    ) -> Reply<pb::AssignCasesResponse> {
+        let handler = convert::required_text("handler", text::ACTOR, req.handler.trim())?;
+        if req.case_ids.is_empty() {
+            return Err(ServiceError::invalid("case_ids", "请至少选择一个案件").into());
         }
-        let mut cases = Vec::new();
-        for row in rows {
-            let Ok(file) = serde_json::from_str::<ApprovalFile>(&row.state) else {
+        if req.case_ids.len() > listing::MAX_PAGE_SIZE as usize {
+            return Err(ServiceError::invalid(
+                "case_ids",
+                format!("一次最多分办 {} 个案件", listing::MAX_PAGE_SIZE),
+            )
+            .into());
+        }
+        let (actor, on, _) = convert::context(&req.context)?;
+        let txn = self.ctx.db.begin().await.map_err(ServiceError::from)?;
+        let mut assigned = Vec::new();
+        let mut changed = Vec::new();
+        for case_id in &req.case_ids {
+            let loaded =
+                casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
+            let agency = loaded.state.facts.agency.clone();
+            caller.authorize(Permission::CaseAssign, &agency, case_id)?;
+            let mut file = loaded.state;
+            if file.case.stage() == Stage::Closed {
+                return Err(ServiceError::invalid(
+                    "case_ids",
+                    format!("案件 {} 已办结，不能分办或改派", file.facts.reference),
+                )
+                .into());
+            }
+            let previous = std::mem::replace(&mut file.handler, handler.to_string());
+            if previous == handler {
                 continue;
+            }
+            let note = if previous.is_empty() {
+                format!("{actor} 分办给 {handler}")
+            } else {
+                format!("{actor} 改派：{previous} → {handler}")
             };
-            let view = case_view(&row.case_id, &file, &self.calendar, &self.ctx.config);
-            if outcome.is_some_and(|o| view.outcome_code != o.code()) {
-                continue;
-            }
-            // Recomputed on the current calendar, as `list_due` does.
+            file.history.push((on, note));
             let dl = deadline_of(&file, &self.calendar, &self.ctx.config);
-            if let Some(day) = due_before
-                && dl.due_on.is_none_or(|due| due > day)
-            {
-                continue;
-            }
-            if let Some(day) = overdue_on
-                && dl
-                    .working_days_left(&self.calendar, day)
-                    .is_none_or(|left| left >= 0)
-            {
-                continue;
-            }
-            let deadline = view.deadline.unwrap_or_default();
-            cases.push(pb::CaseSummary {
-                case_id: view.case_id,
-                agency: view.agency,
-                stage: view.stage,
-                received_on: view.received_on,
-                due_on: deadline.due_on,
-                provisional: deadline.provisional,
-                outcome_code: view.outcome_code,
-                replied_on: view.replied_on,
-                overdue: view.overdue,
+            save_file(&txn, case_id, &file, &dl, Some(loaded.version)).await?;
+            changed.push((agency, case_id.clone()));
+            assigned.push(pb::CaseAssignment {
+                case_id: case_id.clone(),
+                previous_handler: previous,
             });
         }
-        cases.sort_by(|a, b| (&a.received_on, &a.case_id).cmp(&(&b.received_on, &b.case_id)));
-        Ok(Response::new(pb::ListCasesResponse { cases }))
+        txn.commit().await.map_err(ServiceError::from)?;
+        for (agency, case_id) in changed {
+            caller.record(
+                Permission::CaseAssign.code(),
+                &agency,
+                &case_id,
+                ogi_core::access::audit::AuditResult::Allowed,
+                &format!("承办人：{handler}"),
+            );
+        }
+        Ok(Response::new(pb::AssignCasesResponse { assigned }))
     }
 
     async fn do_get_calendar(

@@ -122,6 +122,7 @@ pub async fn run(clients: &Clients, command: CasesCommand) -> anyhow::Result<()>
                 outcome_code: filters.outcome.clone().unwrap_or_default(),
                 due_before: date(filters.due_before),
                 overdue_on: date(filters.overdue_on),
+                ..Default::default()
             })
             .await
             .map_err(fail)?

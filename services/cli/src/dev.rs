@@ -19,6 +19,9 @@ use storage::{Postgres, Storage};
 /// The admin ports of intake, validation, approval, publishing and reporting by default.
 const DEFAULT_ADMIN_PORTS: [u16; 6] = [9096, 9091, 9092, 9093, 9094, 9095];
 
+/// Where the web console (办理平台) listens by default.
+const DEFAULT_CONSOLE_PORT: u16 = 8080;
+
 #[derive(Debug, Args)]
 pub struct DevArgs {
     /// 数据目录（SQLite 数据文件、自带 nats-server 的存储、各服务日志）
@@ -39,6 +42,9 @@ pub struct DevArgs {
     /// 各服务管理端点（/livez、/readyz、/metrics）在 127.0.0.1 上的端口，依次为账户、登记、审核、办理审批、答复送达、年度报告服务
     #[arg(long, value_delimiter = ',', default_values_t = DEFAULT_ADMIN_PORTS)]
     pub admin_ports: Vec<u16>,
+    /// 办理平台（网页）在 127.0.0.1 上的端口
+    #[arg(long, default_value_t = DEFAULT_CONSOLE_PORT)]
+    pub console_port: u16,
     /// 数据为新建时导入的案件记录文件（同一目录下有 catalogue.jsonl 时一并导入主动公开目录）
     #[arg(long)]
     pub load_fixture_if_new: Option<PathBuf>,
@@ -186,15 +192,7 @@ pub async fn run(
     let start = tokio::time::Instant::now();
     for (name, service, addr) in endpoints.all() {
         while !endpoints::healthy(addr, service).await {
-            if let Some((exited, status)) = exited(&mut children) {
-                let log = data_dir.join(format!("{exited}.log"));
-                let last = std::fs::read_to_string(&log).unwrap_or_default();
-                let last = last.lines().last().unwrap_or_default().to_string();
-                anyhow::bail!(
-                    "{exited} 启动失败（{status}），见 {}：{last}",
-                    log.display()
-                );
-            }
+            none_exited(&data_dir, &mut children)?;
             anyhow::ensure!(
                 start.elapsed() < Duration::from_secs(60),
                 "{name} 服务在60秒内未就绪，见 {}",
@@ -203,6 +201,9 @@ pub async fn run(
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    let console = start_console(&data_dir, endpoints, options.console_port)?;
+    children.push(("console", console));
+    wait_console(&data_dir, &mut children, options.console_port).await?;
     sign_in_operator(endpoints, &operator_password).await?;
     println!("ogi 已启动，数据目录 {}", data_dir.display());
     println!(
@@ -217,6 +218,14 @@ pub async fn run(
     for ((name, _, addr), admin) in endpoints.all().into_iter().zip(&admin_addrs) {
         println!("  {name:<11} {addr:<24} 管理 {admin}");
     }
+    println!(
+        "  {:<11} http://127.0.0.1:{}",
+        "console", options.console_port
+    );
+    println!(
+        "办理平台：在浏览器中打开 http://127.0.0.1:{}，用 ogi admin user add 建立的账户登录",
+        options.console_port
+    );
     println!(
         "管理端点：/livez 存活、/readyz 就绪、/metrics 指标（Prometheus），如 curl {}/metrics",
         admin_addrs[0]
@@ -267,6 +276,50 @@ pub async fn run(
     }
     println!("ogi 已停止。");
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// The web console, on loopback, calling the services at their addresses.
+fn start_console(
+    data_dir: &std::path::Path,
+    endpoints: &Endpoints,
+    port: u16,
+) -> anyhow::Result<Child> {
+    let log = std::fs::File::create(data_dir.join("console.log"))?;
+    let mut command = Command::new(sibling_binary("ogi-console")?);
+    command.args(["--listen", &format!("127.0.0.1:{port}")]);
+    for (name, _, addr) in endpoints.all() {
+        command.arg(format!("--{name}")).arg(addr);
+    }
+    Ok(command
+        .stdout(Stdio::null())
+        .stderr(log)
+        .kill_on_drop(true)
+        .spawn()?)
+}
+
+/// Wait until the console accepts connections; a console that exits (its port taken, say)
+/// stops `ogi dev` with the last line of its log.
+async fn wait_console(
+    data_dir: &std::path::Path,
+    children: &mut [(&'static str, Child)],
+    port: u16,
+) -> anyhow::Result<()> {
+    let start = tokio::time::Instant::now();
+    loop {
+        none_exited(data_dir, children)?;
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        anyhow::ensure!(
+            start.elapsed() < Duration::from_secs(30),
+            "办理平台在30秒内未就绪，见 {}",
+            data_dir.join("console.log").display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The local operator's password, kept in the data directory (readable by its owner only) so
@@ -330,6 +383,23 @@ async fn tokio_util_like_signal() {
         }
     }
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// While starting: an error naming a child that has exited and its log's last line.
+fn none_exited(
+    data_dir: &std::path::Path,
+    children: &mut [(&'static str, Child)],
+) -> anyhow::Result<()> {
+    if let Some((exited, status)) = exited(children) {
+        let log = data_dir.join(format!("{exited}.log"));
+        let last = std::fs::read_to_string(&log).unwrap_or_default();
+        let last = last.lines().last().unwrap_or_default().to_string();
+        anyhow::bail!(
+            "{exited} 启动失败（{status}），见 {}：{last}",
+            log.display()
+        );
+    }
+    Ok(())
 }
 
 /// A child that has exited, if any.

@@ -52,6 +52,9 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(views::workbench::page))
         .route("/cases", get(views::cases::list))
+        .route("/cases/export.xlsx", get(views::cases::export))
+        .route("/cases/assign", post(views::cases::assign))
+        .route("/supervision", get(views::supervision::page))
         .route(
             "/register",
             get(views::register::page).post(views::register::submit),

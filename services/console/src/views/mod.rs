@@ -2,9 +2,11 @@
 
 pub mod case;
 pub mod cases;
+pub mod charts;
 pub mod login;
 pub mod register;
 pub mod steps;
+pub mod supervision;
 pub mod workbench;
 
 use std::str::FromStr;
@@ -86,6 +88,8 @@ pub struct Header {
     pub username: String,
     pub agency: String,
     pub roles: String,
+    /// The role codes, for the links a role gets.
+    pub role_codes: Vec<String>,
 }
 
 impl Header {
@@ -100,6 +104,12 @@ impl Header {
                 .map(|r| role_label(r))
                 .collect::<Vec<_>>()
                 .join("、"),
+            role_codes: signed_in.user.roles.clone(),
         }
+    }
+
+    /// Whether the user holds `role` (a role code).
+    pub fn has(&self, role: &str) -> bool {
+        self.role_codes.iter().any(|r| r == role)
     }
 }

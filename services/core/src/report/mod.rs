@@ -44,7 +44,7 @@ pub use render::{to_html, to_markdown};
 pub use table_two::{
     CatalogueDifference, CountedDocuments, catalogue_differences, table_two_with_catalogue,
 };
-pub use xlsx::to_xlsx;
+pub use xlsx::{list_to_xlsx, to_xlsx};
 
 /// One figure of a table. `None` is a blank (a JSON `null` or a missing key) in a report handed
 /// in for checking; a report computed from cases has no blanks.

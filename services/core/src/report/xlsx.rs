@@ -556,3 +556,42 @@ fn text_sheet(
     sheet.set_print_fit_to_pages(1, 0);
     Ok(())
 }
+
+/// A list as a one-sheet workbook (an export of the case list, the audit trail): the title in
+/// the first row, then the header row, frozen, then one row an item, every cell text. The
+/// columns' `widths` are in CJK characters.
+pub fn list_to_xlsx(
+    title: &str,
+    columns: &[(&str, f64)],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, String> {
+    list_workbook(title, columns, rows).map_err(|e| format!("无法生成 .xlsx 文件：{e}"))
+}
+
+fn list_workbook(
+    title: &str,
+    columns: &[(&str, f64)],
+    rows: &[Vec<String>],
+) -> Result<Vec<u8>, XlsxError> {
+    let styles = Styles::new();
+    let mut book = Workbook::new();
+    book.set_properties(&DocProperties::new().set_title(title));
+    let sheet = book.add_worksheet();
+    sheet.set_name("列表")?;
+    sheet.write_string_with_format(0, 0, title, &styles.title)?;
+    for (c, (name, width)) in columns.iter().enumerate() {
+        let col = u16::try_from(c).map_err(|_| XlsxError::ParameterError("列数过多".into()))?;
+        sheet.set_column_width(col, column_width(*width))?;
+        sheet.write_string_with_format(1, col, *name, &styles.header)?;
+    }
+    sheet.set_freeze_panes(2, 0)?;
+    for (r, row) in rows.iter().enumerate() {
+        let at = u32::try_from(r + 2).map_err(|_| XlsxError::ParameterError("行数过多".into()))?;
+        for (c, text) in row.iter().enumerate() {
+            let col = u16::try_from(c).map_err(|_| XlsxError::ParameterError("列数过多".into()))?;
+            let text: String = text.chars().take(CELL_CHARS).collect();
+            sheet.write_string_with_format(at, col, &text, &styles.label)?;
+        }
+    }
+    book.save_to_buffer()
+}

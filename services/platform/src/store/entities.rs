@@ -121,6 +121,43 @@ pub mod case_files {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Approval's case list (案件列表): one row a case, what the list shows and filters on.
+pub mod case_list {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "case_list")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub case_id: String,
+        pub agency: String,
+        pub stage: String,
+        pub received_on: Date,
+        pub due_on: Option<Date>,
+        pub provisional: bool,
+        pub consulting: bool,
+        pub outcome_code: String,
+        pub replied_on: Option<Date>,
+        pub replied_late: bool,
+        /// The handler's user name; empty while the case is given to nobody.
+        pub handler: String,
+        pub reference: String,
+        pub receipt_number: String,
+        pub applicant_name: String,
+        /// Masked, as the events carry it.
+        pub id_number: String,
+        pub request_summary: String,
+        /// Reference, receipt number, applicant name and request, lower-cased, for 搜索.
+        #[sea_orm(column_type = "Text")]
+        pub search_text: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Reporting's projection of a case: what the annual report counts.
 pub mod report_cases {
     use sea_orm::entity::prelude::*;

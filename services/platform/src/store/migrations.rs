@@ -1073,6 +1073,116 @@ impl MigrationTrait for CreateAccounts {
     }
 }
 
+#[derive(DeriveIden)]
+enum CaseList {
+    Table,
+    CaseId,
+    Agency,
+    Stage,
+    ReceivedOn,
+    DueOn,
+    Provisional,
+    Consulting,
+    OutcomeCode,
+    RepliedOn,
+    RepliedLate,
+    Handler,
+    Reference,
+    ReceiptNumber,
+    ApplicantName,
+    IdNumber,
+    RequestSummary,
+    SearchText,
+}
+
+/// Approval: one row a case with what the case list shows and filters on (案件列表), so that a
+/// page of an agency's cases is one indexed query, not a read of every case file.
+pub struct CreateCaseList;
+
+impl MigrationName for CreateCaseList {
+    fn name(&self) -> &str {
+        "m0009_case_list"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateCaseList {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        let text = |c: CaseList| ColumnDef::new(c).string().not_null().default("").to_owned();
+        m.create_table(
+            Table::create()
+                .table(CaseList::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(CaseList::CaseId)
+                        .string()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(CaseList::Agency).string().not_null())
+                .col(ColumnDef::new(CaseList::Stage).string().not_null())
+                .col(ColumnDef::new(CaseList::ReceivedOn).date().not_null())
+                .col(ColumnDef::new(CaseList::DueOn).date().null())
+                .col(
+                    ColumnDef::new(CaseList::Provisional)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(
+                    ColumnDef::new(CaseList::Consulting)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(text(CaseList::OutcomeCode))
+                .col(ColumnDef::new(CaseList::RepliedOn).date().null())
+                .col(
+                    ColumnDef::new(CaseList::RepliedLate)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
+                .col(text(CaseList::Handler))
+                .col(text(CaseList::Reference))
+                .col(text(CaseList::ReceiptNumber))
+                .col(text(CaseList::ApplicantName))
+                .col(text(CaseList::IdNumber))
+                .col(text(CaseList::RequestSummary))
+                .col(ColumnDef::new(CaseList::SearchText).text().not_null())
+                .to_owned(),
+        )
+        .await?;
+        for (name, cols) in [
+            (
+                "case_list_agency_received",
+                vec![CaseList::Agency, CaseList::ReceivedOn, CaseList::CaseId],
+            ),
+            (
+                "case_list_agency_stage_due",
+                vec![CaseList::Agency, CaseList::Stage, CaseList::DueOn],
+            ),
+            (
+                "case_list_agency_handler",
+                vec![CaseList::Agency, CaseList::Handler, CaseList::ReceivedOn],
+            ),
+        ] {
+            let mut index = Index::create();
+            index.name(name).table(CaseList::Table).if_not_exists();
+            for c in cols {
+                index.col(c);
+            }
+            m.create_index(index.to_owned()).await?;
+        }
+        Ok(())
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(CaseList::Table).to_owned())
+            .await
+    }
+}
+
 macro_rules! migrator {
     ($(#[$meta:meta])* $name:ident, [$($migration:expr),* $(,)?]) => {
         $(#[$meta])*
@@ -1114,7 +1224,8 @@ migrator!(
     [
         CreateMessaging,
         CreateCaseFiles,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateCaseList
     ]
 );
 migrator!(
