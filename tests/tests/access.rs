@@ -3,7 +3,7 @@
 //! refusal is in the audit trail as `denied`, and a hand-edited audit entry is found.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ogi_e2e::{Backend, System, every_rpc, fixture, stderr, stdout};
 use ogi_platform::auth::is_public;
@@ -85,59 +85,23 @@ fn ok(out: &std::process::Output, what: &str) -> String {
     stdout(out)
 }
 
-/// Add a user as the operator and sign them in (changing the initial password) under their
-/// own configuration directory.
 fn add_and_sign_in(
     system: &System,
     username: &str,
     agency: &str,
     role: &str,
 ) -> std::path::PathBuf {
-    let operator = system.operator_config_dir();
-    ok(
-        &system.ogi_with_stdin(
-            &operator,
-            &[
-                "admin",
-                "user",
-                "add",
-                "--username",
-                username,
-                "--agency",
-                agency,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            "Initial-Pass-2024\n",
-        ),
-        "user add",
-    );
-    let dir = system.dir.path().join(format!("config-{username}"));
-    let out = system.ogi_with_stdin(
-        &dir,
-        &["login", "--username", username, "--password-stdin"],
-        "Initial-Pass-2024\nChanged-Pass-2025!\n",
-    );
-    assert!(ok(&out, "login").contains("已登录"), "{}", stdout(&out));
-    dir
+    system.add_user_signed_in(username, agency, &[role])
 }
 
 /// The audit entries of `actor` once `want` of them are there.
 fn audit_of(system: &System, auditor: &Path, actor: &str, want: usize) -> Vec<serde_json::Value> {
-    let start = Instant::now();
-    loop {
-        let out = system.ogi_in(
-            auditor,
-            &["audit", "list", "--actor", actor, "--format", "json"],
-        );
-        let entries: Vec<serde_json::Value> =
-            serde_json::from_str(&ok(&out, "audit list")).unwrap();
-        if entries.len() >= want || start.elapsed() > Duration::from_secs(20) {
-            return entries;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    system.audit_until(
+        auditor,
+        &["--actor", actor],
+        Duration::from_secs(20),
+        |entries| entries.len() >= want,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -10,7 +10,6 @@ mod service;
 
 use std::sync::Arc;
 
-use ogi_core::access::policy::SecurityPolicy;
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::runtime;
 use ogi_platform::store::ServiceSchema;
@@ -27,10 +26,12 @@ pub async fn run(config: ServiceConfig, dev_operator: Option<String>) -> anyhow:
     let cancel = CancellationToken::new();
     ogi_platform::shutdown::on_signals(cancel.clone());
     let ctx = runtime::start("accounts", ServiceSchema::Accounts, config, cancel).await?;
-    let keys = keys::KeyRing::load_or_create(&ctx.db).await?;
+    let keys = match &ctx.config.auth.signing_keys_dir {
+        Some(dir) => keys::KeyRing::from_dir(dir)?,
+        None => keys::KeyRing::load_or_create(&ctx.db).await?,
+    };
     let accounts = Accounts {
         ctx: ctx.clone(),
-        policy: SecurityPolicy::default(),
         keys: Arc::new(tokio::sync::RwLock::new(keys)),
         chain: Arc::new(audit::Chain::new(ctx.db.clone())),
     };

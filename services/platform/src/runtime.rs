@@ -88,8 +88,8 @@ pub async fn start(
             dead_letters: dead_letters.clone(),
         });
     }
-    tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
-    let auth = Auth::new(&config.accounts_url, cancel.clone())?;
+    tracing::info!(service, database = %redact_url(&config.database_url), nats = %redact_url(&config.nats_url), "service storage and bus ready");
+    let auth = Auth::new(&config, db.clone(), cancel.clone())?;
     Ok(ServiceContext {
         auth,
         db,
