@@ -334,7 +334,7 @@ impl System {
 
     /// The gRPC port of the service that serves `service` (`IntakeService` → intake).
     pub fn port_of(&self, service: &str) -> u16 {
-        let short = service.trim_end_matches("Service").to_lowercase();
+        let short = serving(service);
         self.services
             .iter()
             .find(|s| s.name == short)
@@ -733,6 +733,16 @@ pub fn every_rpc() -> Vec<(String, String)> {
         }
     }
     out
+}
+
+/// The service (a name of [`SERVICES`]) that serves the gRPC service `grpc`: `IntakeService`
+/// → `intake`; `CaseArrivalService`, which validation, approval and publishing all serve, →
+/// `validation`.
+pub fn serving(grpc: &str) -> String {
+    match grpc {
+        "CaseArrivalService" => "validation".into(),
+        _ => grpc.trim_end_matches("Service").to_lowercase(),
+    }
 }
 
 /// The password [`System::add_user_signed_in`] sets at the first sign-in.

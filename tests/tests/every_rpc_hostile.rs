@@ -456,6 +456,43 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
         ),
     );
 
+    // CaseArrivalService (served by validation, approval and publishing)
+    t.insert(
+        "/ogi.v1.CaseArrivalService/AwaitCase",
+        cases(
+            Empty::Refused("case_id"),
+            vec![
+                field(
+                    "10,000-character case id",
+                    pb::AwaitCaseRequest {
+                        case_id: long(10_000),
+                        stage: String::new(),
+                        timeout_ms: 10,
+                    },
+                    "case_id",
+                ),
+                field(
+                    "NUL in the case id",
+                    pb::AwaitCaseRequest {
+                        case_id: format!("{}\u{0}", c()),
+                        stage: String::new(),
+                        timeout_ms: 10,
+                    },
+                    "case_id",
+                ),
+                field(
+                    "10,000-character stage",
+                    pb::AwaitCaseRequest {
+                        case_id: c(),
+                        stage: long(10_000),
+                        timeout_ms: 10,
+                    },
+                    "stage",
+                ),
+            ],
+        ),
+    );
+
     // ApprovalService
     t.insert(
         "/ogi.v1.ApprovalService/GetCase",
@@ -1744,8 +1781,7 @@ async fn every_rpc_refuses_hostile_input_clearly_and_changes_nothing() {
         assert!(!shown.starts_with("refused"), "{shown}");
     }
     for (service, path) in &rpcs {
-        let short = service.trim_end_matches("Service").to_lowercase();
-        let channel = system.operator_channel(&short);
+        let channel = system.operator_channel(&ogi_e2e::serving(service));
         let entry = &table[path.as_str()];
         let mut requests: Vec<(&str, Vec<u8>, Expect)> = vec![
             (

@@ -27,6 +27,9 @@ pub const SERVICE_NAME: &str = "ogi.v1.CaseArrivalService";
 pub const MAX_WAIT: Duration = Duration::from_secs(30);
 pub const DEFAULT_WAIT: Duration = Duration::from_secs(10);
 
+/// The longest stage code a caller may name.
+const MAX_STAGE_CHARS: usize = 40;
+
 /// The calls waiting for a case, by case id.
 #[derive(Default)]
 pub struct CaseArrivals {
@@ -89,6 +92,7 @@ impl CaseArrivalService {
     /// The service, for a service's routes.
     pub fn server(self) -> server::CaseArrivalServiceServer<CaseArrivalService> {
         server::CaseArrivalServiceServer::new(self)
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES)
     }
 
     /// Look until the case is here (at `stage`, if given) or `deadline` passes.
@@ -136,6 +140,13 @@ impl server::CaseArrivalService for CaseArrivalService {
         let caller = auth::caller(&request)?;
         let req = request.into_inner();
         convert::case_id("case_id", &req.case_id)?;
+        if req.stage.chars().count() > MAX_STAGE_CHARS {
+            return Err(ServiceError::invalid(
+                "stage",
+                format!("阶段代码最多{MAX_STAGE_CHARS}个字符"),
+            )
+            .into());
+        }
         let wait = match req.timeout_ms {
             0 => DEFAULT_WAIT,
             ms => Duration::from_millis(ms.into()).min(MAX_WAIT),
