@@ -325,6 +325,16 @@ impl System {
             .expect("system started with admin ports")
     }
 
+    /// The gRPC port of the service that serves `service` (`IntakeService` → intake).
+    pub fn port_of(&self, service: &str) -> u16 {
+        let short = service.trim_end_matches("Service").to_lowercase();
+        self.services
+            .iter()
+            .find(|s| s.name == short)
+            .unwrap_or_else(|| panic!("no service for {service}"))
+            .port
+    }
+
     fn index(&self, name: &str) -> usize {
         self.services
             .iter()
@@ -695,6 +705,27 @@ impl Drop for System {
             }
         }
     }
+}
+
+/// Every method of every ogi service in the descriptor set, as (service name, gRPC path):
+/// `("IntakeService", "/ogi.v1.IntakeService/SubmitApplication")`.
+pub fn every_rpc() -> Vec<(String, String)> {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(ogi_proto::FILE_DESCRIPTOR_SET)
+        .expect("the descriptor set");
+    let mut out = Vec::new();
+    for file in &set.file {
+        for service in &file.service {
+            let name = service.name();
+            for method in &service.method {
+                out.push((
+                    name.to_string(),
+                    format!("/{}.{name}/{}", file.package(), method.name()),
+                ));
+            }
+        }
+    }
+    out
 }
 
 /// The password [`System::add_user_signed_in`] sets at the first sign-in.

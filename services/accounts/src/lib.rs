@@ -43,6 +43,9 @@ pub async fn run(config: ServiceConfig, dev_operator: Option<String>) -> anyhow:
     if let Some(password) = dev_operator {
         accounts.ensure_dev_operator(&password).await?;
     }
-    let routes = tonic::service::Routes::new(AccountsServiceServer::new(accounts));
+    let routes = tonic::service::Routes::new(
+        AccountsServiceServer::new(accounts)
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.AccountsService"], routes).await
 }

@@ -192,6 +192,11 @@ async fn serve_grpc(
     let routes = Routes::from(
         routes
             .into_axum_router()
+            // tonic's own English statuses (a request over the size limit, an undecodable
+            // body) reach the user in Chinese.
+            .layer(axum::middleware::from_fn(
+                crate::error::chinese_transport_statuses,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&ctx.auth),
                 auth::require_token,

@@ -126,25 +126,50 @@ impl Verifier {
         Ok(claims)
     }
 
-    /// The agency registry's hierarchy, read with the caller's token.
-    pub async fn registry(
-        &self,
-        token: &str,
-    ) -> Result<ogi_core::access::Hierarchy, tonic::Status> {
+    /// The agency registry, read with the caller's token.
+    async fn agencies(&self, token: &str) -> Result<Vec<ogi_proto::v1::Agency>, tonic::Status> {
         let mut request = tonic::Request::new(ogi_proto::v1::ListAgenciesRequest {});
         let value = format!("Bearer {token}")
             .parse()
             .map_err(|_| tonic::Status::unauthenticated(TokenError::Malformed.to_string()))?;
         request.metadata_mut().insert("authorization", value);
-        let list = self
+        Ok(self
             .client
             .clone()
             .list_agencies(request)
             .await?
-            .into_inner();
+            .into_inner()
+            .agencies)
+    }
+
+    /// What the registry says about `agency`'s letters (its document-number prefix and its
+    /// reconsideration body), read with the caller's token; empty fields when the agency is
+    /// not registered or registered without them.
+    pub async fn letterhead(
+        &self,
+        token: &str,
+        agency: &str,
+    ) -> Result<ogi_core::letters::RegisteredLetterhead, tonic::Status> {
+        Ok(self
+            .agencies(token)
+            .await?
+            .into_iter()
+            .find(|a| a.name == agency)
+            .map(|a| ogi_core::letters::RegisteredLetterhead {
+                letter_prefix: a.letter_prefix,
+                reconsideration_body: a.reconsideration_body,
+            })
+            .unwrap_or_default())
+    }
+
+    /// The agency registry's hierarchy, read with the caller's token.
+    pub async fn registry(
+        &self,
+        token: &str,
+    ) -> Result<ogi_core::access::Hierarchy, tonic::Status> {
+        let list = self.agencies(token).await?;
         ogi_core::access::Hierarchy::new(
-            list.agencies
-                .into_iter()
+            list.into_iter()
                 .map(|a| (a.name, Some(a.parent).filter(|p| !p.is_empty()))),
         )
         .map_err(|e| tonic::Status::internal(e.to_string()))
