@@ -352,7 +352,15 @@ async fn sso_login(endpoints: &Endpoints, port: Option<u16>) -> anyhow::Result<E
         loop {
             let (mut stream, _) = listener.accept().await?;
             let mut line = String::new();
-            BufReader::new(&mut stream).read_line(&mut line).await?;
+            let mut reader = BufReader::new(&mut stream);
+            reader.read_line(&mut line).await?;
+            // The rest of the request head, up to its blank line.
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).await? == 0 || header.trim().is_empty() {
+                    break;
+                }
+            }
             // GET /callback?code=…&state=… HTTP/1.1
             let target = line.split_whitespace().nth(1).unwrap_or_default().to_string();
             let Some(query) = target
