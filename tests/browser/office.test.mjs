@@ -157,9 +157,9 @@ test('分办: ticked cases go to a handler, and the list filtered by that handle
     assert.equal(await cases.total(), 1);
     assert.equal(await cases.rows().first().locator('td[data-label="编号"] a').innerText(), reference);
     assert.equal(await cases.rows().first().locator('td[data-label="承办人"]').innerText(), assignee);
-    // The case's history names the assignment.
+    // The case's history names the assignment (分办, or 改派 from an earlier run's handler).
     await cases.rows().first().getByRole('link').click();
-    await page.getByText(`分办给 ${assignee}`).waitFor();
+    await page.getByText(new RegExp(`(分办给|→) ${assignee}`)).waitFor();
   });
 });
 
@@ -201,4 +201,36 @@ test('at 400 px the case list is a column of labelled cards, with no sideways sc
     assert.equal(await cell.evaluate((td) => getComputedStyle(td).display), 'block');
     assert.match(await cell.evaluate((td) => getComputedStyle(td, '::before').content), /剩余工作日/);
   }, { viewport: { width: 400, height: 800 } });
+});
+
+test('文书: the log of served letters opens each reply letter to print and as Word', async () => {
+  await journey('letters', async (page) => {
+    await signIn(page, env('OGI_REGISTRAR'), env('OGI_REGISTRAR_PASSWORD'));
+    await page.getByRole('link', { name: '文书' }).click();
+    await page.getByRole('heading', { name: /送达记录/ }).waitFor();
+    assert.ok(Number(await page.locator('#total').innerText()) > 0);
+    // Latest first.
+    const dates = await page.locator('td[data-label="送达日期"]').allInnerTexts();
+    assert.deepEqual([...dates].sort().reverse(), dates);
+    const reference = await page.locator('td[data-label="编号"] a').first().innerText();
+    await page.getByRole('link', { name: '打印' }).first().click();
+    const letter = page.getByRole('article');
+    await letter.getByRole('heading', { name: /答复书/ }).waitFor();
+    assert.match(await letter.innerText(), /〔\d{4}〕\d+号/);
+    // Printed, only the letter: no navigation, no links.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('header.top').isVisible(), false);
+    assert.equal(await page.locator('.letter-tools').isVisible(), false);
+    await page.emulateMedia({ media: 'screen' });
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: /下载 Word/ }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'reply-letter.docx');
+    const bytes = (await import('node:fs')).readFileSync(await file.path());
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+    // The case page links its letter.
+    await page.getByRole('link', { name: '返回案件' }).click();
+    await page.getByRole('heading', { name: new RegExp(reference) }).waitFor();
+    await page.getByRole('link', { name: '答复书（打印）' }).waitFor();
+  });
 });

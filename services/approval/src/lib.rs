@@ -1096,6 +1096,8 @@ impl Approval {
                 u64::from(req.page_size),
                 if req.by_due_date {
                     listing::Order::DueFirst
+                } else if req.by_reply_date {
+                    listing::Order::RepliedLatestFirst
                 } else if req.newest_first {
                     listing::Order::NewestFirst
                 } else {

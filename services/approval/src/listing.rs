@@ -268,6 +268,7 @@ pub enum Order {
     OldestFirst,
     NewestFirst,
     DueFirst,
+    RepliedLatestFirst,
 }
 
 /// One page of the list and the number of rows the filter matches. `limit` 0: every row.
@@ -288,6 +289,11 @@ pub async fn page<C: ConnectionTrait>(
             .order_by_asc(C::DueOn)
             .order_by_asc(C::ReceivedOn)
             .order_by_asc(C::CaseId)
+    } else if order == Order::RepliedLatestFirst {
+        query
+            .order_by_asc(Expr::col(C::RepliedOn).is_null())
+            .order_by_desc(C::RepliedOn)
+            .order_by_desc(C::CaseId)
     } else if order == Order::NewestFirst {
         query.order_by_desc(C::ReceivedOn).order_by_desc(C::CaseId)
     } else {

@@ -55,6 +55,9 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/export.xlsx", get(views::cases::export))
         .route("/cases/assign", post(views::cases::assign))
         .route("/supervision", get(views::supervision::page))
+        .route("/letters", get(views::letters::log))
+        .route("/cases/{case_id}/letter", get(views::letters::print))
+        .route("/cases/{case_id}/letter.docx", get(views::letters::docx))
         .route(
             "/register",
             get(views::register::page).post(views::register::submit),

@@ -257,3 +257,26 @@ async fn supervision_is_the_office_s_and_says_when_the_services_are_down() {
         "the office's nav links it"
     );
 }
+
+#[tokio::test]
+async fn the_letter_routes_say_when_the_services_are_down_and_strangers_sign_in_first() {
+    for uri in [
+        "/cases/0190a0b0-0000-7000-8000-000000000000/letter",
+        "/cases/0190a0b0-0000-7000-8000-000000000000/letter.docx",
+    ] {
+        let (status, body) = page(&["handler"], uri).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{uri}");
+        assert!(body.contains("系统服务暂时无法连接"), "{uri}: {body}");
+        let response = console(&[])
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{uri}");
+    }
+    let (status, body) = page(&["viewer"], "/letters").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>文书 · 送达记录</h1>"), "{body}");
+    assert!(body.contains("系统服务暂时无法连接"), "{body}");
+    let (_, body) = page(&["viewer"], "/letters?page=0").await;
+    assert!(body.contains("页码应为正整数"), "{body}");
+}

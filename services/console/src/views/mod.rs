@@ -3,6 +3,7 @@
 pub mod case;
 pub mod cases;
 pub mod charts;
+pub mod letters;
 pub mod login;
 pub mod register;
 pub mod steps;
