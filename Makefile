@@ -25,7 +25,7 @@ INSTALL_TOOLS := scripts/install-tools.sh
 # Exports OGI_NATS_SERVER (a nats-server >= 2.10) into a recipe's shell.
 WITH_NATS := OGI_NATS_SERVER="$$($(INSTALL_TOOLS) --print-path)"; export OGI_NATS_SERVER;
 
-.PHONY: help tools build run test lint fmt bench clean-data image
+.PHONY: help tools browser-tools build run test lint fmt bench clean-data image
 
 help: ## List the targets
 	@echo "Targets:"
@@ -34,6 +34,11 @@ help: ## List the targets
 
 tools: ## Install nats-server >= 2.10 into TOOLS_DIR unless one is found, and buildah (apt-get)
 	@$(INSTALL_TOOLS)
+
+# The console's browser journeys (tests/browser, run by tests/tests/console_browser.rs):
+# Debian's chromium and CJK fonts (apt-get) and the pinned npm packages (npm ci), when missing.
+browser-tools: ## Install chromium, fonts-noto-cjk and tests/browser's npm packages when missing
+	@scripts/install-browser.sh
 
 build: ## Build all workspace binaries
 	$(CARGO) build --workspace --bins
@@ -44,7 +49,7 @@ run: tools build ## Start a local dev instance in DATA_DIR, loading the fixture 
 # Binaries are built first so that tests of one crate can run another
 # crate's binary (ogi_testkit::binary). RUST_TEST_THREADS is unset: tests
 # must pass when run in parallel.
-test: tools deploy-check ## Run every test of the workspace (needs PostgreSQL on 127.0.0.1:5432)
+test: tools browser-tools deploy-check ## Run every test of the workspace, browser journeys included (needs PostgreSQL on 127.0.0.1:5432)
 	$(WITH_NATS) unset RUST_TEST_THREADS; \
 	  echo "using nats-server $$OGI_NATS_SERVER"; \
 	  $(CARGO) build --workspace --bins; \

@@ -52,6 +52,8 @@ SERVICES = {
     "accounts": (50056, "ogi.v1.AccountsService"),
 }
 ADMIN_PORT = 9090
+# The web console's HTTP port.
+CONSOLE_PORT = 8080
 RUN_AS_USER = 10001
 # Keys ogi's ServiceConfig accepts (serde deny_unknown_fields).
 CONFIG_KEYS = {
@@ -363,8 +365,10 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
                       f"Cluster must manage login role {svc} with passwordSecret ogi-pg-{svc}")
             rep.check(f"CREATE DATABASE {svc} OWNER {svc}" in post_init, where, f"postInitSQL must create database {svc}")
 
-    # Every workload in the render is one of the services or its migration Job.
-    known = {f"ogi-{s}" for s in SERVICES} | {f"ogi-{s}-migrate" for s in SERVICES}
+    check_console(rep, overlay, docs, deny, expect)
+
+    # Every workload in the render is one of the services or its migration Job, or the console.
+    known = {f"ogi-{s}" for s in SERVICES} | {f"ogi-{s}-migrate" for s in SERVICES} | {"ogi-console"}
     for d in docs:
         if d.get("kind") in ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"):
             rep.check(d["metadata"]["name"] in known, overlay, f"unexpected {d['kind']} {d['metadata']['name']}")
@@ -375,6 +379,73 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
             if k.startswith("checkov.io/skip"):
                 rep.check(bool(CHECKOV_SKIP.match(v)), f"{overlay} {d['kind']}/{d['metadata']['name']}",
                           f"{k} must be CKV_..=reason (20+ characters, no further =), got {v!r}")
+
+
+def check_console(rep: Report, overlay: str, docs: list[dict], deny: dict | None, expect: dict) -> None:
+    """The web console: an HTTP Deployment on CONSOLE_PORT calling every service, its Service,
+    PDB, HPA (as the services'), NetworkPolicies and the Ingress example."""
+    where = f"{overlay} ogi-console"
+    dep = by_kind(docs, "Deployment").get("ogi-console")
+    if not rep.check(dep is not None, where, "Deployment missing"):
+        return
+    pod = dep["spec"]["template"]
+    labels = pod["metadata"].get("labels", {})
+    rep.check(labels.get("app.kubernetes.io/part-of") == "ogi", where, "pods must be labelled part-of=ogi")
+    rep.check(labels_match(deny["spec"]["podSelector"], labels) if deny else False, where,
+              "pods not selected by ogi-default-deny")
+    check_pod(rep, where, pod, docs)
+    (c,) = pod["spec"]["containers"]
+    rep.check(c.get("command") == ["/usr/local/bin/ogi-console"], where, "command must be the console binary")
+    image = c.get("image", "")
+    repository = image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
+    rep.check(repository == "ogi-console", where, f"image must be ogi-console, got {image!r}")
+    env = env_map(c)
+    rep.check(env.get("OGI_CONSOLE_LISTEN", {}).get("value") == f"0.0.0.0:{CONSOLE_PORT}", where,
+              f"OGI_CONSOLE_LISTEN must be 0.0.0.0:{CONSOLE_PORT}")
+    rep.check(env.get("OGI_CONSOLE_SECURE_COOKIES", {}).get("value") == "true", where,
+              "served over HTTPS: OGI_CONSOLE_SECURE_COOKIES must be \"true\"")
+    for svc, (port, _) in SERVICES.items():
+        addr = env.get(f"OGI_{svc.upper()}_ADDR", {}).get("value")
+        rep.check(addr == f"http://ogi-{svc}:{port}", where, f"OGI_{svc.upper()}_ADDR must be http://ogi-{svc}:{port}")
+    rep.check("OGI_DATABASE_URL" not in env, where, "the console has no database")
+    ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+    rep.check(ports == {"http": CONSOLE_PORT}, where, f"container port must be http {CONSOLE_PORT}")
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        g = c.get(probe, {}).get("httpGet", {})
+        rep.check(g.get("port") in ("http", CONSOLE_PORT) and g.get("path") == "/login", where,
+                  f"{probe} must GET /login on the http port")
+    svc_obj = by_kind(docs, "Service").get("ogi-console")
+    if rep.check(svc_obj is not None, where, "Service missing"):
+        rep.check(labels_match({"matchLabels": svc_obj["spec"]["selector"]}, labels), where, "Service selector misses the pods")
+        sports = {p["name"]: (p["port"], p["targetPort"]) for p in svc_obj["spec"]["ports"]}
+        rep.check(sports == {"http": (CONSOLE_PORT, "http")}, where, "Service port http wrong")
+    pdb = by_kind(docs, "PodDisruptionBudget").get("ogi-console")
+    if rep.check(pdb is not None, where, "PodDisruptionBudget missing"):
+        rep.check(labels_match(pdb["spec"]["selector"], labels), where, "PDB selector misses the pods")
+    hpa = by_kind(docs, "HorizontalPodAutoscaler").get("ogi-console")
+    if expect["hpa"] is None:
+        rep.check(hpa is None and dep["spec"].get("replicas") == expect["replicas"], where,
+                  f"no HPA and replicas {expect['replicas']} expected")
+    elif rep.check(hpa is not None, where, "HPA missing"):
+        rep.check("replicas" not in dep["spec"], where, "the HPA owns replicas: the Deployment must not set them")
+    netpols = by_kind(docs, "NetworkPolicy")
+    ingress = netpols.get("ogi-console-ingress")
+    if rep.check(ingress is not None, where, "ingress NetworkPolicy missing"):
+        rep.check(labels_match(ingress["spec"]["podSelector"], labels), where, "ingress NetworkPolicy misses the pods")
+        allowed = {p["port"] for rule in ingress["spec"].get("ingress", []) for p in rule.get("ports", [])}
+        rep.check(allowed == {CONSOLE_PORT}, where, f"ingress must open exactly {CONSOLE_PORT}")
+    egress = netpols.get("ogi-console-egress")
+    if rep.check(egress is not None, where, "egress NetworkPolicy missing"):
+        reach = [(p["port"], p.get("endPort", p["port"])) for rule in egress["spec"].get("egress", [])
+                 for p in rule.get("ports", [])]
+        for svc, (port, _) in SERVICES.items():
+            rep.check(any(lo <= port <= hi for lo, hi in reach), where, f"egress must reach {svc}'s port {port}")
+    ing = by_kind(docs, "Ingress").get("ogi-console")
+    if rep.check(ing is not None, where, "Ingress example missing"):
+        backends = [p["backend"]["service"] for r in ing["spec"].get("rules", []) for p in r["http"]["paths"]]
+        rep.check(backends == [{"name": "ogi-console", "port": {"name": "http"}}], where,
+                  "the Ingress must send / to the ogi-console Service's http port")
+        rep.check(bool(ing["spec"].get("tls")), where, "the Ingress must serve HTTPS (tls)")
 
 
 # ---------------------------------------------------------------- NATS values

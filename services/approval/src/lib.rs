@@ -517,6 +517,28 @@ impl EventHandler for OnPipelineEvent {
     }
 }
 
+fn deadline_view(dl: &ReplyDeadline) -> pb::Deadline {
+    let state = match dl.state {
+        ClockState::Running => "running",
+        ClockState::PausedForConsultation => "paused_for_consultation",
+        ClockState::PausedForFee => "paused_for_fee",
+        ClockState::AwaitingCorrection { .. } => "awaiting_correction",
+    };
+    pb::Deadline {
+        state: state.into(),
+        due_on: dl.due_on.map(|d| d.to_string()).unwrap_or_default(),
+        provisional: dl.provisional,
+        steps: dl
+            .steps
+            .iter()
+            .map(|s| pb::DeadlineStep {
+                on: s.on.to_string(),
+                text: s.text.clone(),
+            })
+            .collect(),
+    }
+}
+
 fn case_view(
     case_id: &str,
     file: &ApprovalFile,
@@ -524,31 +546,13 @@ fn case_view(
     config: &ServiceConfig,
 ) -> pb::CaseFile {
     let dl = deadline_of(file, calendar, config);
-    let state = match dl.state {
-        ClockState::Running => "running",
-        ClockState::PausedForConsultation => "paused_for_consultation",
-        ClockState::PausedForFee => "paused_for_fee",
-        ClockState::AwaitingCorrection { .. } => "awaiting_correction",
-    };
     let reply = file.case.outcome();
     pb::CaseFile {
         case_id: case_id.into(),
         agency: file.facts.agency.clone(),
         stage: stage_code(file.case.stage()).into(),
         received_on: file.facts.received_on.to_string(),
-        deadline: Some(pb::Deadline {
-            state: state.into(),
-            due_on: dl.due_on.map(|d| d.to_string()).unwrap_or_default(),
-            provisional: dl.provisional,
-            steps: dl
-                .steps
-                .iter()
-                .map(|s| pb::DeadlineStep {
-                    on: s.on.to_string(),
-                    text: s.text.clone(),
-                })
-                .collect(),
-        }),
+        deadline: Some(deadline_view(&dl)),
         outcome_code: reply.map(|(o, _)| o.code().to_string()).unwrap_or_default(),
         replied_on: reply.map(|(_, d)| d.to_string()).unwrap_or_default(),
         version: file.case.version(),
@@ -932,6 +936,35 @@ impl server::ApprovalService for Approval {
         self.do_assign_cases(&caller, req).await
     }
 
+    async fn preview_deadline(
+        &self,
+        request: Request<pb::PreviewDeadlineRequest>,
+    ) -> Reply<pb::DeadlinePreview> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let loaded = casefile::load::<ApprovalFile, _>(&self.ctx.db, &req.case_id).await?;
+        match &loaded {
+            Some(loaded) => caller.authorize(
+                Permission::CaseRead,
+                &loaded.state.facts.agency,
+                &req.case_id,
+            )?,
+            // Not accepted yet: working-day arithmetic on the dates given, no case data.
+            None if caller.principal.has(Permission::CaseRead) => {}
+            None => {
+                return Err(caller.deny(
+                    Permission::CaseRead.code(),
+                    "",
+                    &req.case_id,
+                    &ogi_core::access::Denial::Permission(Permission::CaseRead).to_string(),
+                ));
+            }
+        }
+        Ok(Response::new(
+            self.do_preview_deadline(&req, loaded.map(|l| l.state))?,
+        ))
+    }
+
     async fn get_calendar(
         &self,
         request: Request<pb::GetCalendarRequest>,
@@ -1258,6 +1291,74 @@ impl Approval {
         out.changes
             .sort_by(|a, b| (&a.due_before, &a.case_id).cmp(&(&b.due_before, &b.case_id)));
         Ok(Response::new(out))
+    }
+
+    /// The deadline before and after the step, on a copy of the case file (or, before
+    /// acceptance, of a case received on the given day).
+    fn do_preview_deadline(
+        &self,
+        req: &pb::PreviewDeadlineRequest,
+        file: Option<ApprovalFile>,
+    ) -> Result<pb::DeadlinePreview, ServiceError> {
+        let on = convert::date("on", &req.on)?;
+        let config = &self.ctx.config;
+        let mut case = match &file {
+            Some(file) => file.case.clone(),
+            None => Case::received(convert::date("received_on", &req.received_on)?),
+        };
+        let commands = match (req.step.as_str(), file.is_some()) {
+            ("accept", false) => vec![Command::Accept { on }],
+            ("correction_received", false) => vec![
+                Command::RequestCorrection {
+                    on: convert::date("correction_requested_on", &req.correction_requested_on)?,
+                    due_on: None,
+                },
+                Command::Correct { on },
+            ],
+            ("consult", true) => vec![Command::Consult {
+                on,
+                kind: consultation_kind(&req.kind)?,
+            }],
+            ("consult_reply", true) => vec![Command::ConsultationReplied {
+                on,
+                kind: consultation_kind(&req.kind)?,
+            }],
+            ("extend", true) => vec![Command::Extend {
+                on,
+                days: req.days,
+                max_days: config.deadlines.max_extension_days,
+            }],
+            ("accept" | "correction_received", true) => {
+                return Err(ServiceError::invalid("step", "该申请已受理"));
+            }
+            ("consult" | "consult_reply" | "extend", false) => {
+                return Err(ServiceError::invalid("step", "该申请尚未受理"));
+            }
+            (other, _) => {
+                return Err(ServiceError::invalid(
+                    "step",
+                    format!(
+                        "未知的步骤「{other}」，应为 accept、correction_received、consult、consult_reply 或 extend"
+                    ),
+                ));
+            }
+        };
+        let deadline = |case: &Case| {
+            deadline::reply_deadline(
+                &self.calendar,
+                &config.deadlines,
+                case.received_on(),
+                &case.clock_events(),
+            )
+        };
+        let before = file.as_ref().map(|_| deadline_view(&deadline(&case)));
+        for command in &commands {
+            case.handle(command)?;
+        }
+        Ok(pb::DeadlinePreview {
+            before,
+            after: Some(deadline_view(&deadline(&case))),
+        })
     }
 
     async fn do_start_consultation(

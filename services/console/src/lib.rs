@@ -64,7 +64,28 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/register/check-id", post(views::register::check_id))
         .route("/cases/{case_id}", get(views::case::page))
-        .route("/cases/{case_id}/steps", post(views::steps::submit));
+        .route("/cases/{case_id}/steps", post(views::steps::submit))
+        .route("/cases/{case_id}/preview", post(views::steps::preview))
+        .route("/inbox", get(views::inbox::page))
+        .route("/inbox/{case_id}/approve", post(views::inbox::approve))
+        .route(
+            "/inbox/{case_id}/return",
+            post(views::inbox::return_decision),
+        )
+        .route("/report", get(views::report::page))
+        .route(
+            "/report/{year}/table-two",
+            post(views::report::enter_table_two),
+        )
+        .route(
+            "/report/{year}/narrative",
+            post(views::report::enter_narrative),
+        )
+        .route("/report/{year}/lock", post(views::report::lock))
+        .route(
+            "/report/{year}/download/{format}",
+            get(views::report::download),
+        );
     Router::new()
         .merge(sign_in)
         .merge(pages)

@@ -56,6 +56,18 @@ pub struct CasePage {
     /// Draft outcomes: (code, label).
     pub outcomes: Vec<(&'static str, &'static str)>,
     pub today: String,
+    /// The reply letter, once the decision is approved.
+    pub letter: Option<Letter>,
+}
+
+/// The reply letter (答复书) as publishing rendered it.
+pub struct Letter {
+    pub title: String,
+    pub document_number: String,
+    pub text: String,
+    pub served_on: String,
+    /// 送达方式, in Chinese.
+    pub method: String,
 }
 
 /// How a reply may be served (送达方式): (code, label).
@@ -165,6 +177,7 @@ pub async fn render(
             .map(|o| (o.code(), o.short_label()))
             .collect(),
         today: super::today_in_china().to_string(),
+        letter: None,
     };
     let mut validation_state = String::new();
     let mut stage_code = String::new();
@@ -242,6 +255,41 @@ pub async fn render(
         Err(status) if status.code() == tonic::Code::NotFound => {}
         Err(status) => page.notices.push(explain(&status)),
     }
-    page.steps = Step::open_now(&validation_state, &stage_code, &clock);
+    if matches!(stage_code.as_str(), "approved" | "closed") {
+        let mut publishing = state.services.publishing.clone();
+        match publishing
+            .get_letter(as_user(
+                &token,
+                pb::GetLetterRequest {
+                    case_id: case_id.clone(),
+                },
+            ))
+            .await
+        {
+            Ok(r) => {
+                let l = r.into_inner();
+                page.letter = Some(Letter {
+                    title: l.title,
+                    document_number: l.document_number,
+                    text: l.text,
+                    served_on: l.served_on,
+                    method: SERVICE_METHODS
+                        .iter()
+                        .find(|(code, _)| *code == l.method)
+                        .map_or("其他", |(_, label)| label)
+                        .to_string(),
+                });
+            }
+            // Approved a moment ago: the letter is being rendered.
+            Err(status) if status.code() == tonic::Code::NotFound => page
+                .notices
+                .push("答复书正在生成，请稍后刷新。".to_string()),
+            Err(status) => page.notices.push(explain(&status)),
+        }
+    }
+    page.steps = Step::open_now(&validation_state, &stage_code, &clock)
+        .into_iter()
+        .filter(|step| super::holds(signed_in, step.permission()))
+        .collect();
     page.into_response()
 }

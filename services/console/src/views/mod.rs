@@ -4,15 +4,29 @@ pub mod case;
 pub mod cases;
 pub mod charts;
 pub mod letters;
+pub mod inbox;
 pub mod login;
 pub mod register;
+pub mod report;
 pub mod steps;
 pub mod supervision;
 pub mod workbench;
 
 use std::str::FromStr;
 
+use ogi_core::access::{Permission, Role};
 use ogi_core::codes::{ApplicantType, Channel, OutcomeCode};
+
+/// Whether one of the user's roles grants `permission` (roles.md). The console offers only
+/// what the user may do; the services check it again, with the agency's scope.
+pub fn holds(signed_in: &crate::session::SignedIn, permission: Permission) -> bool {
+    signed_in
+        .user
+        .roles
+        .iter()
+        .filter_map(|r| Role::from_str(r).ok())
+        .any(|r| r.grants(permission))
+}
 
 /// Today in China (UTC+8): what "due soon" and "overdue" are counted from on screen. Only
 /// the display uses it; every legal date a step records is entered by the user.
@@ -89,6 +103,10 @@ pub struct Header {
     pub username: String,
     pub agency: String,
     pub roles: String,
+    /// The 审批箱 is in the navigation (approvers and signers).
+    pub approves: bool,
+    /// The 年度报告 is in the navigation (readers of reports).
+    pub reads_reports: bool,
     /// The role codes, for the links a role gets.
     pub role_codes: Vec<String>,
 }
@@ -105,6 +123,8 @@ impl Header {
                 .map(|r| role_label(r))
                 .collect::<Vec<_>>()
                 .join("、"),
+            approves: inbox::may_approve(signed_in),
+            reads_reports: report::may_read(signed_in),
             role_codes: signed_in.user.roles.clone(),
         }
     }
@@ -113,4 +133,16 @@ impl Header {
     pub fn has(&self, role: &str) -> bool {
         self.role_codes.iter().any(|r| r == role)
     }
+}
+
+/// Percent-encoding of every byte outside the unreserved characters (RFC 3986).
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

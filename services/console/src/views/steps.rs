@@ -5,8 +5,12 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
+use ogi_core::access::Permission;
 use ogi_proto::v1 as pb;
 use serde::Deserialize;
+
+use askama::Template;
+use askama_web::WebTemplate;
 
 use super::case;
 use crate::AppState;
@@ -73,6 +77,22 @@ impl Step {
             Step::Approve => "审批通过",
             Step::Return => "退回",
             Step::Serve => "送达",
+        }
+    }
+
+    /// What the step needs (roles.md): the page offers it only to a user who has it.
+    pub fn permission(self) -> Permission {
+        match self {
+            Step::Accept => Permission::CaseAccept,
+            Step::RequestCorrection | Step::CorrectionReceived | Step::CorrectionOverdue => {
+                Permission::CaseCorrection
+            }
+            Step::Consult | Step::ConsultReply => Permission::CaseConsult,
+            Step::Extend => Permission::CaseExtend,
+            Step::Draft => Permission::CaseDraft,
+            Step::Approve => Permission::ReplyApprove,
+            Step::Return => Permission::ReplyReturn,
+            Step::Serve => Permission::CaseServe,
         }
     }
 
@@ -312,4 +332,196 @@ async fn take(
             .map(drop),
     };
     result.map_err(|status| explain(&status))
+}
+
+/// What a step form says, before saving, the step will make of the reply deadline.
+#[derive(Template, WebTemplate)]
+#[template(path = "step_preview.html")]
+pub struct StepPreview {
+    pub text: String,
+    pub steps: Vec<case::Dated>,
+    pub error: String,
+}
+
+impl StepPreview {
+    fn text(text: impl Into<String>) -> StepPreview {
+        StepPreview {
+            text: text.into(),
+            steps: Vec::new(),
+            error: String::new(),
+        }
+    }
+
+    fn error(error: impl Into<String>) -> StepPreview {
+        StepPreview {
+            text: String::new(),
+            steps: Vec::new(),
+            error: error.into(),
+        }
+    }
+}
+
+/// A due date as the page shows it, 暂定 when the calendar of its year is not loaded.
+fn due_text(deadline: &pb::Deadline) -> String {
+    let provisional = if deadline.provisional {
+        "（暂定）"
+    } else {
+        ""
+    };
+    format!("{}{provisional}", deadline.due_on)
+}
+
+/// `POST /cases/{id}/preview`: the step form's fields in, the new due date out (htmx swaps
+/// it under the form as its fields change). Nothing is saved.
+pub async fn preview(
+    signed_in: SignedIn,
+    State(state): State<AppState>,
+    Path(case_id): Path<String>,
+    Form(form): Form<StepForm>,
+) -> StepPreview {
+    let Some(step) = Step::from_key(&form.step) else {
+        return StepPreview::error("未知的办理步骤。");
+    };
+    match preview_step(&signed_in, &state, &case_id, step, &form).await {
+        Ok(p) => p,
+        Err(message) => StepPreview::error(message),
+    }
+}
+
+async fn preview_step(
+    signed_in: &SignedIn,
+    state: &AppState,
+    case_id: &str,
+    step: Step,
+    f: &StepForm,
+) -> Result<StepPreview, String> {
+    let t = signed_in.token.as_str();
+    let on = f.on.trim().to_string();
+    if on.is_empty() {
+        return Ok(StepPreview::text("填写日期后显示保存后的答复期限。"));
+    }
+    let rpc_step = match step {
+        Step::Accept => "accept",
+        Step::CorrectionReceived => "correction_received",
+        Step::Consult => "consult",
+        Step::ConsultReply => "consult_reply",
+        Step::Extend => "extend",
+        Step::RequestCorrection => {
+            return Ok(StepPreview::text(
+                "保存后答复期限停止计算，自收到补正材料之日起重新起算（第三十条）。",
+            ));
+        }
+        Step::CorrectionOverdue => {
+            return Ok(StepPreview::text(
+                "保存后视为申请人放弃申请，案件办结，不再计算答复期限（第三十条）。",
+            ));
+        }
+        Step::Draft | Step::Approve | Step::Return | Step::Serve => {
+            let file = state
+                .services
+                .approval
+                .clone()
+                .get_case(as_user(
+                    t,
+                    pb::GetCaseRequest {
+                        case_id: case_id.to_string(),
+                    },
+                ))
+                .await
+                .map_err(|s| explain(&s))?
+                .into_inner();
+            let deadline = file.deadline.unwrap_or_default();
+            if deadline.due_on.is_empty() {
+                return Ok(StepPreview::text("本步骤不改变答复期限。"));
+            }
+            let due = due_text(&deadline);
+            let text = if step == Step::Serve {
+                if on.as_str() <= deadline.due_on.as_str() {
+                    format!("保存后答复期限不变（{due}）：于 {on} 送达为按期答复。")
+                } else {
+                    format!("保存后答复期限不变（{due}）：于 {on} 送达已逾期。")
+                }
+            } else {
+                format!("保存后答复期限不变：{due}。")
+            };
+            return Ok(StepPreview::text(text));
+        }
+    };
+    let mut request = pb::PreviewDeadlineRequest {
+        case_id: case_id.to_string(),
+        step: rpc_step.to_string(),
+        on,
+        days: f.days.trim().parse().unwrap_or(0),
+        kind: f.kind.clone(),
+        received_on: String::new(),
+        correction_requested_on: String::new(),
+    };
+    if matches!(step, Step::Accept | Step::CorrectionReceived) {
+        // Not yet with approval: the received date from intake, the notice's from validation.
+        let app = state
+            .services
+            .intake
+            .clone()
+            .get_application(as_user(
+                t,
+                pb::GetApplicationRequest {
+                    case_id: case_id.to_string(),
+                    ..Default::default()
+                },
+            ))
+            .await
+            .map_err(|s| explain(&s))?
+            .into_inner();
+        request.received_on = app.received_on;
+        if step == Step::CorrectionReceived {
+            let findings = state
+                .services
+                .validation
+                .clone()
+                .get_findings(as_user(
+                    t,
+                    pb::GetFindingsRequest {
+                        case_id: case_id.to_string(),
+                    },
+                ))
+                .await
+                .map_err(|s| explain(&s))?
+                .into_inner();
+            request.correction_requested_on = findings.correction_requested_on;
+        }
+    }
+    let preview = state
+        .services
+        .approval
+        .clone()
+        .preview_deadline(as_user(t, request))
+        .await
+        .map_err(|s| explain(&s))?
+        .into_inner();
+    let after = preview.after.unwrap_or_default();
+    let before = preview
+        .before
+        .filter(|b| !b.due_on.is_empty())
+        .map(|b| format!("（现为 {}）", due_text(&b)))
+        .unwrap_or_default();
+    let text = match after.state.as_str() {
+        "paused_for_consultation" => {
+            format!("保存后答复期限暂停计算：征求意见期间不计入答复期限{before}。")
+        }
+        "paused_for_fee" => format!("保存后答复期限暂停计算：缴费期间不计入{before}。"),
+        _ if after.due_on.is_empty() => "保存后答复期限暂停计算。".to_string(),
+        _ => format!("保存后答复期限：{}{before}", due_text(&after)),
+    };
+    Ok(StepPreview {
+        text,
+        steps: after
+            .steps
+            .into_iter()
+            .map(|s| case::Dated {
+                on: s.on,
+                text: s.text,
+            })
+            .collect(),
+        error: String::new(),
+    })
 }
