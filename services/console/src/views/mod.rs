@@ -3,8 +3,8 @@
 pub mod case;
 pub mod cases;
 pub mod charts;
-pub mod letters;
 pub mod inbox;
+pub mod letters;
 pub mod login;
 pub mod register;
 pub mod report;
