@@ -1,5 +1,6 @@
 //! One module per feature of the console.
 
+pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod charts;
