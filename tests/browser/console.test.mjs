@@ -287,7 +287,7 @@ test('the handler serves the approved reply and the case shows the letter', asyn
   });
 });
 
-test('the office reads the annual report with its checks, enters table 二 and downloads it', async () => {
+test('the office reads the annual report with its checks, enters table 二 and section 五, downloads it and locks it', async () => {
   await journey('annual-report', async (page) => {
     await signIn(page, 'OFFICE');
     await page.getByRole('link', { name: '年度报告' }).click();
@@ -314,6 +314,19 @@ test('the office reads the annual report with its checks, enters table 二 and d
       const head = readFileSync(path).subarray(0, 2).toString();
       assert.equal(head === 'PK', ending !== '.html', `${name} starts with ${head}`);
     }
+
+    // Section 五 in the office's words, then the lock: the figures are frozen as published.
+    await page.getByLabel('五、存在的主要问题及改进情况').fill('依申请公开答复文书的说理还需加强。');
+    await page.getByRole('button', { name: '保存文字部分' }).click();
+    await page.getByRole('status').filter({ hasText: '已保存第五、六部分' }).waitFor();
+    assert.match(await page.locator('.report').innerText(), /答复文书的说理还需加强/);
+    // The form keeps what was entered, so the next save does not drop it.
+    assert.equal(await page.getByLabel('五、存在的主要问题及改进情况').inputValue(), '依申请公开答复文书的说理还需加强。');
+    await page.getByRole('button', { name: '锁定报告' }).click();
+    await page.getByRole('status').filter({ hasText: '已锁定报告' }).waitFor();
+    assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /已锁定/);
+    assert.equal(await page.getByRole('button', { name: '保存表二' }).count(), 0, 'a locked report takes no entries');
+    await shot(page, 'report-locked');
   });
 });
 

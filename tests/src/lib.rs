@@ -325,6 +325,16 @@ impl System {
             .expect("system started with admin ports")
     }
 
+    /// The gRPC port of the service that serves `service` (`IntakeService` → intake).
+    pub fn port_of(&self, service: &str) -> u16 {
+        let short = service.trim_end_matches("Service").to_lowercase();
+        self.services
+            .iter()
+            .find(|s| s.name == short)
+            .unwrap_or_else(|| panic!("no service for {service}"))
+            .port
+    }
+
     fn index(&self, name: &str) -> usize {
         self.services
             .iter()
@@ -395,8 +405,23 @@ impl System {
 
     /// A JetStream context on the system's NATS, connected to any of its URLs (so it works
     /// while one node of a cluster is down).
+    /// With user names and passwords in the URLs (a server with authentication), it signs in
+    /// as the first URL's user.
     pub async fn jetstream(&self) -> anyhow::Result<async_nats::jetstream::Context> {
-        let client = async_nats::connect(self.nats.urls()).await?;
+        let addrs = self
+            .nats
+            .urls()
+            .iter()
+            .map(|u| u.parse::<async_nats::ServerAddr>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut options = async_nats::ConnectOptions::new();
+        if let Some(addr) = addrs.iter().find(|a| a.has_user_pass()) {
+            options = options.user_and_password(
+                addr.username().unwrap_or_default().to_string(),
+                addr.password().unwrap_or_default().to_string(),
+            );
+        }
+        let client = options.connect(addrs).await?;
         Ok(async_nats::jetstream::new(client))
     }
 
@@ -521,6 +546,82 @@ impl System {
         child.wait_with_output().expect("run ogi")
     }
 
+    /// Add a user as the local operator (initial password `Initial-Pass-2024`) and sign them
+    /// in under their own `OGI_CONFIG_DIR` (returned), changing the initial password to
+    /// [`CHANGED_PASSWORD`].
+    pub fn add_user_signed_in(&self, username: &str, agency: &str, roles: &[&str]) -> PathBuf {
+        let mut args = vec![
+            "admin",
+            "user",
+            "add",
+            "--username",
+            username,
+            "--agency",
+            agency,
+            "--password-stdin",
+        ];
+        for role in roles {
+            args.extend(["--role", role]);
+        }
+        let out = self.ogi_with_stdin(&self.operator_config_dir(), &args, "Initial-Pass-2024\n");
+        assert!(
+            out.status.success(),
+            "user add {username}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let dir = self.dir.path().join(format!("config-{username}"));
+        let out = self.ogi_with_stdin(
+            &dir,
+            &["login", "--username", username, "--password-stdin"],
+            &format!("Initial-Pass-2024\n{CHANGED_PASSWORD}\n"),
+        );
+        assert!(
+            out.status.success() && stdout(&out).contains("已登录"),
+            "login {username}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        dir
+    }
+
+    /// `ogi audit list --format json` (with `filters`) as the auditor signed in under
+    /// `auditor`, polled until `done` holds of the entries or `deadline` passes; the last list.
+    pub fn audit_until(
+        &self,
+        auditor: &Path,
+        filters: &[&str],
+        deadline: Duration,
+        done: impl Fn(&[serde_json::Value]) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let start = Instant::now();
+        let mut args = vec!["audit", "list", "--format", "json"];
+        args.extend(filters);
+        loop {
+            let out = self.ogi_in(auditor, &args);
+            assert!(
+                out.status.success(),
+                "audit list: {}{}",
+                stdout(&out),
+                stderr(&out)
+            );
+            let entries: Vec<serde_json::Value> =
+                serde_json::from_str(&stdout(&out)).expect("audit list JSON");
+            if done(&entries) || start.elapsed() > deadline {
+                return entries;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Start a stopped service again without waiting for the system to be healthy (when
+    /// another service is still down).
+    pub fn start_again(&mut self, name: &str) -> anyhow::Result<()> {
+        let i = self.index(name);
+        anyhow::ensure!(self.services[i].child.is_none(), "{name} is running");
+        self.start_service(i)
+    }
+
     /// Start `ogi` in the background (for killing services while it runs).
     pub fn ogi_spawn(&self, args: &[&str]) -> Child {
         let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
@@ -605,6 +706,30 @@ impl Drop for System {
         }
     }
 }
+
+/// Every method of every ogi service in the descriptor set, as (service name, gRPC path):
+/// `("IntakeService", "/ogi.v1.IntakeService/SubmitApplication")`.
+pub fn every_rpc() -> Vec<(String, String)> {
+    use prost::Message;
+    let set = prost_types::FileDescriptorSet::decode(ogi_proto::FILE_DESCRIPTOR_SET)
+        .expect("the descriptor set");
+    let mut out = Vec::new();
+    for file in &set.file {
+        for service in &file.service {
+            let name = service.name();
+            for method in &service.method {
+                out.push((
+                    name.to_string(),
+                    format!("/{}.{name}/{}", file.package(), method.name()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The password [`System::add_user_signed_in`] sets at the first sign-in.
+pub const CHANGED_PASSWORD: &str = "Changed-Pass-2025!";
 
 pub fn fixture() -> PathBuf {
     ogi_testkit::workspace_root().join("examples/anju-2024/cases.jsonl")

@@ -3,7 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// `GET path` over HTTP/1.0 on 127.0.0.1:`port`: the status and the body.
 pub fn http_get(port: u16, path: &str) -> std::io::Result<(u16, String)> {
@@ -57,4 +57,37 @@ pub fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
     metric(text, name, |k, v| {
         labels.iter().all(|(lk, lv)| *lk != k || *lv == v)
     })
+}
+
+/// `GET /metrics` on `port`, which must answer 200.
+pub fn scrape(port: u16) -> String {
+    let (status, text) = http_get(port, "/metrics").expect("GET /metrics");
+    assert_eq!(status, 200, "{text}");
+    text
+}
+
+/// Wait until no service (name, admin port) has an unpublished outbox event or an
+/// unacknowledged message.
+pub fn wait_settled(services: &[(&str, u16)], deadline: Duration) {
+    let start = Instant::now();
+    loop {
+        let busy: Vec<String> = services
+            .iter()
+            .filter_map(|(service, port)| {
+                let text = scrape(*port);
+                let backlog = sample(&text, "ogi_outbox_backlog", &[]);
+                let pending = sample(&text, "ogi_consumer_pending", &[]).unwrap_or(0.0);
+                (backlog != Some(0.0) || pending > 0.0)
+                    .then(|| format!("{service}: backlog {backlog:?}, pending {pending}"))
+            })
+            .collect();
+        if busy.is_empty() {
+            return;
+        }
+        assert!(
+            start.elapsed() < deadline,
+            "the system did not settle: {busy:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -3,44 +3,14 @@
 //! refusal is in the audit trail as `denied`, and a hand-edited audit entry is found.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use ogi_e2e::{Backend, System, fixture, stderr, stdout};
+use ogi_e2e::{Backend, System, every_rpc, fixture, stderr, stdout};
 use ogi_platform::auth::is_public;
 use ogi_platform::auth::token::TokenError;
-use prost::Message;
 
 const ANJU: &str = "遂宁市安居区人民政府";
 const CHUANSHAN: &str = "遂宁市船山区人民政府";
-
-/// Every method of every ogi service in the descriptor set, as (service name, gRPC path).
-fn every_rpc() -> Vec<(String, String)> {
-    let set = prost_types::FileDescriptorSet::decode(ogi_proto::FILE_DESCRIPTOR_SET).unwrap();
-    let mut out = Vec::new();
-    for file in &set.file {
-        for service in &file.service {
-            let name = service.name();
-            for method in &service.method {
-                out.push((
-                    name.to_string(),
-                    format!("/{}.{name}/{}", file.package(), method.name()),
-                ));
-            }
-        }
-    }
-    out
-}
-
-/// The system's service that serves `IntakeService`, … (`intake`).
-fn port_of(system: &System, service: &str) -> u16 {
-    let short = service.trim_end_matches("Service").to_lowercase();
-    system
-        .services
-        .iter()
-        .find(|s| s.name == short)
-        .unwrap_or_else(|| panic!("no service for {service}"))
-        .port
-}
 
 /// A unary call with an empty message (every request decodes from it) and no credentials.
 async fn call_without_token(port: u16, path: &str) -> tonic::Status {
@@ -68,7 +38,7 @@ async fn every_rpc_refuses_a_call_without_a_token() {
     assert!(rpcs.len() > 30, "{rpcs:?}");
     let mut public = Vec::new();
     for (service, path) in &rpcs {
-        let status = call_without_token(port_of(&system, service), path).await;
+        let status = call_without_token(system.port_of(service), path).await;
         if is_public(path) {
             // It carries its own proof (a password, a session secret, tokens inside the
             // entries) or publishes public keys: never refused for lack of a token.
@@ -115,59 +85,23 @@ fn ok(out: &std::process::Output, what: &str) -> String {
     stdout(out)
 }
 
-/// Add a user as the operator and sign them in (changing the initial password) under their
-/// own configuration directory.
 fn add_and_sign_in(
     system: &System,
     username: &str,
     agency: &str,
     role: &str,
 ) -> std::path::PathBuf {
-    let operator = system.operator_config_dir();
-    ok(
-        &system.ogi_with_stdin(
-            &operator,
-            &[
-                "admin",
-                "user",
-                "add",
-                "--username",
-                username,
-                "--agency",
-                agency,
-                "--role",
-                role,
-                "--password-stdin",
-            ],
-            "Initial-Pass-2024\n",
-        ),
-        "user add",
-    );
-    let dir = system.dir.path().join(format!("config-{username}"));
-    let out = system.ogi_with_stdin(
-        &dir,
-        &["login", "--username", username, "--password-stdin"],
-        "Initial-Pass-2024\nChanged-Pass-2025!\n",
-    );
-    assert!(ok(&out, "login").contains("已登录"), "{}", stdout(&out));
-    dir
+    system.add_user_signed_in(username, agency, &[role])
 }
 
 /// The audit entries of `actor` once `want` of them are there.
 fn audit_of(system: &System, auditor: &Path, actor: &str, want: usize) -> Vec<serde_json::Value> {
-    let start = Instant::now();
-    loop {
-        let out = system.ogi_in(
-            auditor,
-            &["audit", "list", "--actor", actor, "--format", "json"],
-        );
-        let entries: Vec<serde_json::Value> =
-            serde_json::from_str(&ok(&out, "audit list")).unwrap();
-        if entries.len() >= want || start.elapsed() > Duration::from_secs(20) {
-            return entries;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    system.audit_until(
+        auditor,
+        &["--actor", actor],
+        Duration::from_secs(20),
+        |entries| entries.len() >= want,
+    )
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -182,7 +116,7 @@ async fn another_agencys_handler_is_refused_everything_of_anju_and_the_audit_tra
 
     // A raw call with no credentials.
     let status = call_without_token(
-        port_of(&system, "IntakeService"),
+        system.port_of("IntakeService"),
         "/ogi.v1.IntakeService/SubmitApplication",
     )
     .await;

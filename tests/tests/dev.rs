@@ -9,7 +9,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use ogi_e2e::dev::Dev;
-use ogi_e2e::scrape::{http_get, metric, sample};
+use ogi_e2e::scrape::{self, http_get, metric, sample, scrape};
 use ogi_e2e::{SERVICES, stderr, stdout, write};
 use ogi_testkit::{NatsServer, PgDatabase, binary, free_port, pg_admin_url};
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
@@ -33,12 +33,6 @@ fn ogi(endpoints: &[String], args: &[&str]) -> std::process::Output {
         .expect("run ogi")
 }
 
-fn scrape(port: u16) -> String {
-    let (status, text) = http_get(port, "/metrics").expect("GET /metrics");
-    assert_eq!(status, 200, "{text}");
-    text
-}
-
 /// Intake's answered gRPC calls and approval's applied events, as `/metrics` shows them.
 fn counters(admin_ports: &[u16]) -> (f64, f64) {
     let intake = scrape(admin_ports[1]);
@@ -58,28 +52,11 @@ fn counters(admin_ports: &[u16]) -> (f64, f64) {
 
 /// Wait until no service has an unpublished outbox event or an unacknowledged message.
 fn wait_settled(admin_ports: &[u16]) {
-    let start = Instant::now();
-    loop {
-        let busy: Vec<String> = admin_ports
-            .iter()
-            .zip(SERVICES)
-            .filter_map(|(port, service)| {
-                let text = scrape(*port);
-                let backlog = sample(&text, "ogi_outbox_backlog", &[]);
-                let pending = sample(&text, "ogi_consumer_pending", &[]).unwrap_or(0.0);
-                (backlog != Some(0.0) || pending > 0.0)
-                    .then(|| format!("{service}: backlog {backlog:?}, pending {pending}"))
-            })
-            .collect();
-        if busy.is_empty() {
-            return;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the system did not settle: {busy:?}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let services: Vec<(&str, u16)> = SERVICES
+        .into_iter()
+        .zip(admin_ports.iter().copied())
+        .collect();
+    scrape::wait_settled(&services, Duration::from_secs(60));
 }
 
 /// The service databases whose names start with `prefix`.

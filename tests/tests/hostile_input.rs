@@ -1,6 +1,6 @@
 //! Input a hostile client sends — oversized, implausible, malformed, invisible — is refused with
 //! a clear Chinese error naming the field (and the limit), and nothing is stored
-//! (issue 11's findings 1, 3, 5, 6, 7 and 10).
+//! (issue 11's findings 1, 3, 5, 6, 7, 8 and 10).
 
 use ogi_e2e::{Authed, Backend, System, stdout};
 use ogi_platform::error::field_violations;
@@ -349,6 +349,31 @@ async fn hostile_input_is_refused_by_field_and_nothing_is_stored() {
         .submit_application(application("GOOD-2"))
         .await
         .unwrap();
+    // Finding 8: a search finds by name, reference and request — not by an identity number
+    // or a telephone, and `%` and `_` match only themselves.
+    let found = |query: &str| {
+        let mut intake = intake.clone();
+        let query = query.to_string();
+        async move {
+            intake
+                .list_applications(pb::ListApplicationsRequest {
+                    query,
+                    page_size: 100,
+                    ..Default::default()
+                })
+                .await
+                .unwrap()
+                .into_inner()
+                .applications
+                .len()
+        }
+    };
+    assert_eq!(found("张三").await, 2);
+    assert_eq!(found("GOOD-").await, 2);
+    assert_eq!(found("部门预算").await, 2);
+    for hidden in ["11010519491231002X", "13800000000", "%", "_", "GOOD_1"] {
+        assert_eq!(found(hidden).await, 0, "{hidden} must find nothing");
+    }
     let first = intake
         .list_applications(pb::ListApplicationsRequest {
             page_size: 1,

@@ -119,3 +119,27 @@ pub mod audit_log {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod security_policy {
+    use sea_orm::entity::prelude::*;
+
+    /// The id of the one row.
+    pub const ROW: i32 = 1;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "security_policy")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i32,
+        /// `ogi_core::access::policy::SecurityPolicy` as JSON.
+        #[sea_orm(column_type = "Text")]
+        pub policy: String,
+        pub updated_at: DateTimeUtc,
+        pub updated_by: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -74,6 +74,41 @@ impl KeyRing {
             .ok_or_else(|| anyhow::anyhow!("the new signing key was not stored"))
     }
 
+    /// The keys of a mounted Secret: every `<key id>.pem`, the one named in `current` signing.
+    pub fn from_dir(dir: &std::path::Path) -> anyhow::Result<KeyRing> {
+        let read = |name: &str| {
+            std::fs::read_to_string(dir.join(name))
+                .map_err(|e| anyhow::anyhow!("signing keys {}: {name}: {e}", dir.display()))
+        };
+        let current_kid = read("current")?.trim().to_string();
+        let mut keys = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            // Kubernetes mounts a Secret's keys as symlinks into a `..data` directory.
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
+            let Some(kid) = name.strip_suffix(".pem").filter(|k| !k.starts_with('.')) else {
+                continue;
+            };
+            keys.push(SigningKeyPair::from_pem(kid.to_string(), &read(name)?)?);
+        }
+        keys.sort_by(|a, b| a.kid.cmp(&b.kid));
+        let position = keys
+            .iter()
+            .position(|k| k.kid == current_kid)
+            .ok_or_else(|| {
+                anyhow::anyhow!(
+                    "signing keys {}: `current` names {current_kid}, which has no {current_kid}.pem",
+                    dir.display()
+                )
+            })?;
+        let current = keys.remove(position);
+        let mut verifying = vec![(current.kid.clone(), current.public_key())];
+        verifying.extend(keys.iter().map(|k| (k.kid.clone(), k.public_key())));
+        Ok(KeyRing { current, verifying })
+    }
+
     pub fn published(&self) -> pb::SigningKeys {
         pb::SigningKeys {
             keys: self

@@ -10,7 +10,6 @@ mod service;
 
 use std::sync::Arc;
 
-use ogi_core::access::policy::SecurityPolicy;
 use ogi_platform::config::ServiceConfig;
 use ogi_platform::runtime;
 use ogi_platform::store::ServiceSchema;
@@ -27,16 +26,21 @@ pub async fn run(config: ServiceConfig, dev_operator: Option<String>) -> anyhow:
     let cancel = CancellationToken::new();
     ogi_platform::shutdown::on_signals(cancel.clone());
     let ctx = runtime::start("accounts", ServiceSchema::Accounts, config, cancel).await?;
-    let keys = keys::KeyRing::load_or_create(&ctx.db).await?;
+    let keys = match &ctx.config.auth.signing_keys_dir {
+        Some(dir) => keys::KeyRing::from_dir(dir)?,
+        None => keys::KeyRing::load_or_create(&ctx.db).await?,
+    };
     let accounts = Accounts {
         ctx: ctx.clone(),
-        policy: SecurityPolicy::default(),
         keys: Arc::new(tokio::sync::RwLock::new(keys)),
         chain: Arc::new(audit::Chain::new(ctx.db.clone())),
     };
     if let Some(password) = dev_operator {
         accounts.ensure_dev_operator(&password).await?;
     }
-    let routes = tonic::service::Routes::new(AccountsServiceServer::new(accounts));
+    let routes = tonic::service::Routes::new(
+        AccountsServiceServer::new(accounts)
+            .max_decoding_message_size(ogi_core::limits::GRPC_MAX_MESSAGE_BYTES),
+    );
     runtime::serve(&ctx, &["ogi.v1.AccountsService"], routes).await
 }

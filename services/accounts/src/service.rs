@@ -14,7 +14,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrde
 use tonic::{Request, Response, Status};
 
 use crate::audit::{Chain, now_cst};
-use crate::entities::{agencies, sessions, users};
+use crate::entities::{agencies, security_policy, sessions, signing_keys, users};
 use crate::keys::KeyRing;
 use crate::{DEV_OPERATOR, secrets};
 
@@ -22,7 +22,6 @@ type Reply<T> = Result<Response<T>, Status>;
 
 pub struct Accounts {
     pub ctx: ServiceContext,
-    pub policy: SecurityPolicy,
     pub keys: Arc<tokio::sync::RwLock<KeyRing>>,
     pub chain: Arc<Chain>,
 }
@@ -89,6 +88,72 @@ fn login_failed() -> Status {
 }
 
 impl Accounts {
+    /// The security policy in force: secadmin's, else the defaults of roles.md.
+    pub async fn policy(&self) -> Result<SecurityPolicy, Status> {
+        let row = security_policy::Entity::find_by_id(security_policy::ROW)
+            .one(&self.ctx.db)
+            .await
+            .map_err(db)?;
+        match row {
+            None => Ok(SecurityPolicy::default()),
+            Some(row) => serde_json::from_str(&row.policy).map_err(internal),
+        }
+    }
+
+    /// Read the signing keys again: from the mounted Secret when configured (rotation is
+    /// editing it), else from the database (another replica may have rotated).
+    async fn reload_keys(&self) -> Result<(), Status> {
+        let ring = match &self.ctx.config.auth.signing_keys_dir {
+            Some(dir) => KeyRing::from_dir(dir).map_err(|e| {
+                tracing::error!(error = %e, "signing keys not readable");
+                Status::unavailable(format!("签名密钥无法读取：{e}"))
+            })?,
+            None => KeyRing::load_or_create(&self.ctx.db)
+                .await
+                .map_err(internal)?,
+        };
+        *self.keys.write().await = ring;
+        Ok(())
+    }
+
+    /// How long an access token lives: the policy's, unless the configuration sets seconds.
+    fn token_lifetime(&self, policy: &SecurityPolicy) -> Duration {
+        match self.ctx.config.auth.token_lifetime_secs {
+            Some(secs) => Duration::seconds(secs as i64),
+            None => Duration::minutes(policy.token_minutes),
+        }
+    }
+
+    /// How long a session lasts: the policy's, unless the configuration sets seconds.
+    fn session_lifetime(&self, policy: &SecurityPolicy) -> Duration {
+        match self.ctx.config.auth.session_lifetime_secs {
+            Some(secs) => Duration::seconds(secs as i64),
+            None => Duration::hours(policy.session_max_hours),
+        }
+    }
+
+    async fn policy_view(&self) -> Result<pb::SecurityPolicy, Status> {
+        let row = security_policy::Entity::find_by_id(security_policy::ROW)
+            .one(&self.ctx.db)
+            .await
+            .map_err(db)?;
+        let p = self.policy().await?;
+        Ok(pb::SecurityPolicy {
+            password_min_length: p.password_min_length as u32,
+            password_min_classes: p.password_min_classes as u32,
+            lockout_threshold: p.max_failures,
+            lockout_minutes: p.lockout_minutes as u32,
+            token_minutes: p.token_minutes as u32,
+            idle_minutes: p.session_idle_minutes as u32,
+            session_max_hours: p.session_max_hours as u32,
+            updated_at: row
+                .as_ref()
+                .map(|r| r.updated_at.to_rfc3339())
+                .unwrap_or_default(),
+            updated_by: row.map(|r| r.updated_by).unwrap_or_default(),
+        })
+    }
+
     async fn hierarchy(&self) -> Result<Hierarchy, Status> {
         let rows = agencies::Entity::find()
             .all(&self.ctx.db)
@@ -115,7 +180,8 @@ impl Accounts {
         let scope: Scope = user.scope.parse().unwrap_or_default();
         let agencies = self.hierarchy().await?.reach(&user.agency, scope);
         let locked_until = self
-            .policy
+            .policy()
+            .await?
             .locked_until(user.failures.max(0) as u32, user.last_failure_at, now)
             .map(|t| t.to_rfc3339())
             .unwrap_or_default();
@@ -143,7 +209,7 @@ impl Accounts {
         now: DateTime<Utc>,
     ) -> Result<(String, i64), Status> {
         let view = self.user_view(user, now).await?;
-        let exp = (now + Duration::minutes(self.policy.token_minutes))
+        let exp = (now + self.token_lifetime(&self.policy().await?))
             .min(session.expires_at)
             .timestamp();
         let claims = token::Claims {
@@ -158,6 +224,7 @@ impl Accounts {
             scope: user.scope.clone(),
             agencies: view.agencies.clone(),
         };
+        self.reload_keys().await?;
         let signed = self.keys.read().await.current.sign(&claims);
         Ok((signed, exp))
     }
@@ -168,13 +235,14 @@ impl Accounts {
         user: &users::Model,
         now: DateTime<Utc>,
     ) -> Result<pb::LoginResponse, Status> {
+        let policy = self.policy().await?;
         let (secret, hash) = secrets::new_session_secret().map_err(internal)?;
         let session = sessions::ActiveModel {
             id: Set(uuid::Uuid::now_v7().to_string()),
             secret_hash: Set(hash),
             username: Set(user.username.clone()),
             created_at: Set(now),
-            expires_at: Set(now + Duration::hours(self.policy.session_max_hours)),
+            expires_at: Set(now + self.session_lifetime(&policy)),
             ended_at: Set(None),
         }
         .insert(&self.ctx.db)
@@ -188,6 +256,7 @@ impl Accounts {
             session_expires_at: session.expires_at.timestamp(),
             must_change_password: false,
             user: Some(self.user_view(user, now).await?),
+            idle_minutes: policy.session_idle_minutes as u32,
         })
     }
 
@@ -237,6 +306,7 @@ impl Accounts {
         source: &str,
         now: DateTime<Utc>,
     ) -> Result<users::Model, Status> {
+        let policy = self.policy().await?;
         let Some(user) = self.user(username).await? else {
             self.chain
                 .record(self.entry(
@@ -251,13 +321,10 @@ impl Accounts {
             return Err(login_failed());
         };
         let failures = user.failures.max(0) as u32;
-        if let Some(until) = self
-            .policy
-            .locked_until(failures, user.last_failure_at, now)
-        {
+        if let Some(until) = policy.locked_until(failures, user.last_failure_at, now) {
             let reason = format!(
                 "连续{}次登录失败，账户已锁定至 {}",
-                self.policy.max_failures,
+                policy.max_failures,
                 until
                     .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("CST"))
                     .format("%Y-%m-%d %H:%M:%S")
@@ -275,18 +342,16 @@ impl Accounts {
             return Err(Status::unauthenticated(reason));
         }
         if !secrets::password_matches(password, &user.password_hash) {
-            let failures = self
-                .policy
-                .failures_after_failure(failures, user.last_failure_at, now);
+            let failures = policy.failures_after_failure(failures, user.last_failure_at, now);
             let mut row: users::ActiveModel = user.clone().into();
             row.failures = Set(failures as i32);
             row.last_failure_at = Set(Some(now));
             row.update(&self.ctx.db).await.map_err(db)?;
-            let locked = failures >= self.policy.max_failures;
+            let locked = failures >= policy.max_failures;
             let reason = if locked {
                 format!(
                     "密码错误；连续{failures}次登录失败，账户锁定{}分钟",
-                    self.policy.lockout_minutes
+                    policy.lockout_minutes
                 )
             } else {
                 "密码错误".to_string()
@@ -437,6 +502,28 @@ impl Accounts {
     }
 }
 
+impl Accounts {
+    /// Every signing key's public key by id, retired keys included.
+    async fn all_keys(&self) -> Result<std::collections::HashMap<String, Vec<u8>>, Status> {
+        let mut keys = self.keys.read().await.verifying_map();
+        for row in signing_keys::Entity::find()
+            .all(&self.ctx.db)
+            .await
+            .map_err(db)?
+        {
+            if !keys.contains_key(&row.kid)
+                && let Ok(pair) = ogi_platform::auth::token::SigningKeyPair::from_pkcs8(
+                    row.kid.clone(),
+                    &row.pkcs8,
+                )
+            {
+                keys.insert(row.kid, pair.public_key());
+            }
+        }
+        Ok(keys)
+    }
+}
+
 fn parse_roles_loose(codes: &[String]) -> Result<Vec<Role>, Status> {
     if codes.is_empty() {
         return Err(ServiceError::invalid("roles", "至少给出一个角色").into());
@@ -513,7 +600,8 @@ impl server::AccountsService for Accounts {
         if req.new_password == req.password {
             return Err(ServiceError::invalid("new_password", "新密码不得与原密码相同").into());
         }
-        self.policy
+        self.policy()
+            .await?
             .check_password(&req.new_password)
             .map_err(|e| ServiceError::invalid("new_password", e.to_string()))?;
         let mut row: users::ActiveModel = user.into();
@@ -569,6 +657,7 @@ impl server::AccountsService for Accounts {
             session_expires_at: session.expires_at.timestamp(),
             must_change_password: false,
             user: Some(self.user_view(&user, now).await?),
+            idle_minutes: self.policy().await?.session_idle_minutes as u32,
         }))
     }
 
@@ -611,13 +700,9 @@ impl server::AccountsService for Accounts {
         &self,
         _request: Request<pb::GetSigningKeysRequest>,
     ) -> Reply<pb::SigningKeys> {
-        // Another replica may have rotated: read the stored keys.
-        let ring = KeyRing::load_or_create(&self.ctx.db)
-            .await
-            .map_err(internal)?;
-        let published = ring.published();
-        *self.keys.write().await = ring;
-        Ok(Response::new(published))
+        // Another replica may have rotated, or the Secret changed: read the keys again.
+        self.reload_keys().await?;
+        Ok(Response::new(self.keys.read().await.published()))
     }
 
     async fn get_revocations(
@@ -625,7 +710,7 @@ impl server::AccountsService for Accounts {
         _request: Request<pb::GetRevocationsRequest>,
     ) -> Reply<pb::Revocations> {
         // Sessions ended while a token of theirs could still be live.
-        let since = Utc::now() - Duration::minutes(self.policy.token_minutes + 5);
+        let since = Utc::now() - self.token_lifetime(&self.policy().await?) - Duration::minutes(5);
         let ended = sessions::Entity::find()
             .filter(sessions::Column::EndedAt.gt(since))
             .all(&self.ctx.db)
@@ -643,6 +728,12 @@ impl server::AccountsService for Accounts {
         let caller = auth::caller(&request)?;
         let keys = self
             .admin(&caller, Permission::KeyRotate, "", async {
+                if let Some(dir) = &self.ctx.config.auth.signing_keys_dir {
+                    return Err(Status::failed_precondition(format!(
+                        "签名密钥由挂载的密钥文件（Kubernetes Secret，{}）管理：请按 deploy/README.md 的步骤轮换",
+                        dir.display()
+                    )));
+                }
                 let ring = KeyRing::rotate(&self.ctx.db).await.map_err(internal)?;
                 let published = ring.published();
                 *self.keys.write().await = ring;
@@ -650,6 +741,72 @@ impl server::AccountsService for Accounts {
             })
             .await?;
         Ok(Response::new(keys))
+    }
+
+    async fn get_security_policy(
+        &self,
+        request: Request<pb::GetSecurityPolicyRequest>,
+    ) -> Reply<pb::SecurityPolicy> {
+        let caller = auth::caller(&request)?;
+        caller.authorize(Permission::PolicyRead, "", "")?;
+        Ok(Response::new(self.policy_view().await?))
+    }
+
+    async fn set_security_policy(
+        &self,
+        request: Request<pb::SetSecurityPolicyRequest>,
+    ) -> Reply<pb::SecurityPolicy> {
+        let caller = auth::caller(&request)?;
+        let req = request.into_inner();
+        let policy = self
+            .admin(&caller, Permission::PolicyUpdate, "", async {
+                let mut p = self.policy().await?;
+                if let Some(v) = req.password_min_length {
+                    p.password_min_length = v as usize;
+                }
+                if let Some(v) = req.password_min_classes {
+                    p.password_min_classes = v as usize;
+                }
+                if let Some(v) = req.lockout_threshold {
+                    p.max_failures = v;
+                }
+                if let Some(v) = req.lockout_minutes {
+                    p.lockout_minutes = i64::from(v);
+                }
+                if let Some(v) = req.token_minutes {
+                    p.token_minutes = i64::from(v);
+                }
+                if let Some(v) = req.idle_minutes {
+                    p.session_idle_minutes = i64::from(v);
+                }
+                if let Some(v) = req.session_max_hours {
+                    p.session_max_hours = i64::from(v);
+                }
+                p.validate()
+                    .map_err(|e| Status::from(ServiceError::invalid("policy", e)))?;
+                let row = security_policy::ActiveModel {
+                    id: Set(security_policy::ROW),
+                    policy: Set(serde_json::to_string(&p).map_err(internal)?),
+                    updated_at: Set(Utc::now()),
+                    updated_by: Set(caller.username().to_string()),
+                };
+                security_policy::Entity::insert(row)
+                    .on_conflict(
+                        sea_orm::sea_query::OnConflict::column(security_policy::Column::Id)
+                            .update_columns([
+                                security_policy::Column::Policy,
+                                security_policy::Column::UpdatedAt,
+                                security_policy::Column::UpdatedBy,
+                            ])
+                            .to_owned(),
+                    )
+                    .exec(&self.ctx.db)
+                    .await
+                    .map_err(db)?;
+                self.policy_view().await
+            })
+            .await?;
+        Ok(Response::new(policy))
     }
 
     async fn add_user(&self, request: Request<pb::AddUserRequest>) -> Reply<pb::User> {
@@ -684,7 +841,8 @@ impl server::AccountsService for Accounts {
                         .into());
                     }
                     self.agency_must_exist(&req.agency, "agency").await?;
-                    self.policy
+                    self.policy()
+                        .await?
                         .check_password(&req.password)
                         .map_err(|e| ServiceError::invalid("password", e.to_string()))?;
                     let now = Utc::now();
@@ -779,7 +937,8 @@ impl server::AccountsService for Accounts {
                 async {
                     let now = Utc::now();
                     let user = self.require_user(&req.username).await?;
-                    self.policy
+                    self.policy()
+                        .await?
                         .check_password(&req.password)
                         .map_err(|e| ServiceError::invalid("password", e.to_string()))?;
                     let mut row: users::ActiveModel = user.into();
@@ -943,25 +1102,34 @@ impl server::AccountsService for Accounts {
         request: Request<pb::RecordAuditRequest>,
     ) -> Reply<pb::RecordAuditResponse> {
         let req = request.into_inner();
-        let keys = self.keys.read().await.verifying_map();
+        // Every key ever used, retired ones too: an entry kept in a service's outbox may have
+        // waited through a rotation.
+        let keys = self.all_keys().await?;
         let mut entries = Vec::new();
         for s in req.entries {
-            // The actor is whoever the token says, signature checked (a late entry may carry
-            // an expired token).
-            let claims = token::verify(&s.token, &keys, None)
-                .map_err(|e| Status::unauthenticated(format!("审计记录的登录凭据无效：{e}")))?;
             let result = AuditResult::from_code(&s.result).ok_or_else(|| {
                 Status::from(ServiceError::invalid(
                     "result",
                     format!("未知结果「{}」", s.result),
                 ))
             })?;
+            // The actor is whoever the token says, signature checked (a late entry may carry
+            // an expired token). Without a token that holds, the entry is a refusal of nobody
+            // (an unauthenticated call); anything else without an actor is not recorded.
+            let (actor, agency) = match token::verify(&s.token, &keys, None) {
+                Ok(claims) => (claims.sub, claims.agency),
+                Err(_) if result == AuditResult::Denied => (String::new(), String::new()),
+                Err(e) => {
+                    tracing::warn!(error = %e, id = %s.id, "audit entry without a valid token refused");
+                    continue;
+                }
+            };
             entries.push((
                 s.id,
                 AuditEntry {
                     at: s.at,
-                    actor: claims.sub,
-                    agency: claims.agency,
+                    actor,
+                    agency,
                     action: s.action,
                     case: s.case_id,
                     target_agency: s.target_agency,

@@ -15,6 +15,7 @@ use ogi_core::case::{Case, CaseEvent, Command, ConsultationKind, Stage};
 use ogi_core::codes::{OutcomeCode, ReviewKind, ReviewResult};
 use ogi_core::deadline::{self, ClockState, ReplyDeadline};
 use ogi_core::fees::{self, FeeBasis};
+use ogi_core::letters::RegisteredLetterhead;
 use ogi_core::limits::text;
 use ogi_platform::auth::{self, Caller};
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
@@ -46,6 +47,10 @@ pub struct ApprovalFile {
     /// Who drafted the decision (separation of duties: not its approver).
     #[serde(default)]
     pub drafted_by: String,
+    /// What the agency registry said about the agency's letters when the decision was
+    /// approved (carried to the publishing service on `decision.approved`).
+    #[serde(default)]
+    pub letterhead: RegisteredLetterhead,
     /// Who the case is given to (承办人, 分办/改派); empty: nobody yet.
     #[serde(default)]
     pub handler: String,
@@ -289,6 +294,8 @@ fn payloads(
                         .unwrap_or_default(),
                     applicant_type: file.facts.applicant_type.code().into(),
                     fee_paid: file.case.fee().is_some_and(|f| f.paid_on.is_some()),
+                    letter_prefix: file.letterhead.letter_prefix.clone(),
+                    reconsideration_body: file.letterhead.reconsideration_body.clone(),
                 })
             }
             CaseEvent::ReviewRecorded {
@@ -403,6 +410,7 @@ impl EventHandler for OnPipelineEvent {
                     fee_basis: None,
                     history: vec![],
                     drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
                     handler: String::new(),
                 };
                 let dl = deadline_of(&file, &self.calendar, &self.config);
@@ -434,6 +442,7 @@ impl EventHandler for OnPipelineEvent {
                     fee_basis: None,
                     history: vec![],
                     drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
                     handler: String::new(),
                 };
                 let mut commands = Vec::new();
@@ -470,6 +479,7 @@ impl EventHandler for OnPipelineEvent {
                     fee_basis: None,
                     history: vec![],
                     drafted_by: String::new(),
+                    letterhead: RegisteredLetterhead::default(),
                     handler: String::new(),
                 };
                 let requested = date(&a.correction_requested_on)?.unwrap_or(on);
@@ -861,7 +871,14 @@ impl server::ApprovalService for Approval {
                 &denial.to_string(),
             ));
         }
-        let result = self.do_approve_decision(request).await;
+        // The letter this approval releases carries the registry's prefix and body.
+        let letterhead = self
+            .ctx
+            .auth
+            .verifier()
+            .letterhead(&caller.token, &agency)
+            .await?;
+        let result = self.do_approve_decision(request, letterhead).await;
         caller.outcome(Permission::ReplyApprove, &agency, &case_id, result)
     }
 
@@ -882,6 +899,7 @@ impl server::ApprovalService for Approval {
     async fn list_due(&self, request: Request<pb::ListDueRequest>) -> Reply<pb::ListDueResponse> {
         let caller = auth::caller(&request)?;
         let agency = request.get_ref().agency.clone();
+        convert::agency("agency", &agency)?;
         caller.authorize(Permission::CaseRead, &agency, "")?;
         self.do_list_due(request).await
     }
@@ -1562,6 +1580,7 @@ impl Approval {
     async fn do_approve_decision(
         &self,
         request: Request<pb::ApproveDecisionRequest>,
+        letterhead: RegisteredLetterhead,
     ) -> Reply<pb::CaseFile> {
         let req = request.into_inner();
         let fingerprint = convert::fingerprint("approve_decision", &req);
@@ -1571,6 +1590,7 @@ impl Approval {
                 &req.case_id,
                 &fingerprint,
                 |file, on, config| {
+                    file.letterhead = letterhead;
                     let levels_required = config.agency(&file.facts.agency).approval_levels;
                     Ok((
                         vec![Command::Approve {

@@ -302,6 +302,7 @@ fn a_row_says_what_its_case_file_says() {
         fee_basis: None,
         history: vec![],
         drafted_by: String::new(),
+        letterhead: Default::default(),
         handler: "zhang".into(),
     };
     let config = ServiceConfig::default();

@@ -34,6 +34,55 @@ pub enum AdminCommand {
         #[command(subcommand)]
         command: AgencyCommand,
     },
+    /// 安全策略：口令规则、登录失败锁定、空闲退出、登录凭据有效期（安全管理员）
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// 签名密钥：轮换（安全管理员；原密钥签发的凭据在其有效期内仍然有效）
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// 显示现行安全策略
+    Show {
+        #[arg(long, value_enum, default_value_t)]
+        format: ListFormat,
+    },
+    /// 修改安全策略（未给出的项保持不变；下次登录起生效）
+    Set {
+        /// 密码最短长度（8至64）
+        #[arg(long)]
+        min_length: Option<u32>,
+        /// 密码须含的字符类别数（大写、小写、数字、其他，1至4）
+        #[arg(long)]
+        min_classes: Option<u32>,
+        /// 连续登录失败多少次锁定账户（3至10）
+        #[arg(long)]
+        lockout_threshold: Option<u32>,
+        /// 锁定分钟数（1至1440）
+        #[arg(long)]
+        lockout_minutes: Option<u32>,
+        /// 控制台空闲多少分钟自动退出（1至120）
+        #[arg(long)]
+        idle_minutes: Option<u32>,
+        /// 登录凭据有效分钟数（1至60）
+        #[arg(long)]
+        token_minutes: Option<u32>,
+        /// 会话最长小时数（1至24）
+        #[arg(long)]
+        session_hours: Option<u32>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum KeyCommand {
+    /// 生成新的签名密钥；上一把密钥仍可核验它签发的凭据
+    Rotate,
 }
 
 #[derive(Clone, Copy, ValueEnum, Default)]
@@ -546,8 +595,99 @@ pub async fn admin(clients: &Clients, command: AdminCommand) -> anyhow::Result<E
                 println!("已修改行政机关：{}", updated.name);
             }
         },
+        AdminCommand::Policy { command } => match command {
+            PolicyCommand::Show { format } => {
+                let p = a
+                    .get_security_policy(pb::GetSecurityPolicyRequest {})
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                print_policy(&p, format);
+            }
+            PolicyCommand::Set {
+                min_length,
+                min_classes,
+                lockout_threshold,
+                lockout_minutes,
+                idle_minutes,
+                token_minutes,
+                session_hours,
+            } => {
+                let p = a
+                    .set_security_policy(pb::SetSecurityPolicyRequest {
+                        password_min_length: min_length,
+                        password_min_classes: min_classes,
+                        lockout_threshold,
+                        lockout_minutes,
+                        token_minutes,
+                        idle_minutes,
+                        session_max_hours: session_hours,
+                    })
+                    .await
+                    .map_err(status_error)?
+                    .into_inner();
+                println!("已修改安全策略（下次登录起生效）：");
+                print_policy(&p, ListFormat::Table);
+            }
+        },
+        AdminCommand::Key {
+            command: KeyCommand::Rotate,
+        } => {
+            let keys = a
+                .rotate_signing_key(pb::RotateSigningKeyRequest {})
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            println!("已轮换签名密钥：");
+            for k in &keys.keys {
+                println!(
+                    "  {}  {}",
+                    k.key_id,
+                    if k.current {
+                        "现用（签发新凭据）"
+                    } else {
+                        "上一把（仅核验其已签发的凭据）"
+                    }
+                );
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn print_policy(p: &pb::SecurityPolicy, format: ListFormat) {
+    match format {
+        ListFormat::Json => println!(
+            "{}",
+            serde_json::json!({
+                "password_min_length": p.password_min_length,
+                "password_min_classes": p.password_min_classes,
+                "lockout_threshold": p.lockout_threshold,
+                "lockout_minutes": p.lockout_minutes,
+                "token_minutes": p.token_minutes,
+                "idle_minutes": p.idle_minutes,
+                "session_max_hours": p.session_max_hours,
+                "updated_at": p.updated_at,
+                "updated_by": p.updated_by,
+            })
+        ),
+        ListFormat::Table => {
+            println!("  密码最短长度：{}个字符", p.password_min_length);
+            println!("  密码字符类别：至少{}类", p.password_min_classes);
+            println!(
+                "  登录失败锁定：连续{}次失败锁定{}分钟",
+                p.lockout_threshold, p.lockout_minutes
+            );
+            println!("  控制台空闲退出：{}分钟", p.idle_minutes);
+            println!("  会话最长：{}小时", p.session_max_hours);
+            println!("  登录凭据有效期：{}分钟", p.token_minutes);
+            if p.updated_by.is_empty() {
+                println!("  （默认策略，尚未修改）");
+            } else {
+                println!("  最近修改：{}（{}）", p.updated_at, p.updated_by);
+            }
+        }
+    }
 }
 
 pub async fn audit(clients: &Clients, command: AuditCommand) -> anyhow::Result<ExitCode> {

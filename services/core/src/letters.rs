@@ -76,6 +76,33 @@ impl AgencyLetterhead {
     }
 }
 
+/// What the agency registry (`ogi admin agency add … --letter-prefix X
+/// --reconsideration-body B`) says about an agency's letters; empty where nothing is
+/// registered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisteredLetterhead {
+    /// The prefix of the document number (文号前缀), e.g. `安府信公`.
+    pub letter_prefix: String,
+    /// The reconsideration body (复议机关) named in the remedy clause.
+    pub reconsideration_body: String,
+}
+
+impl AgencyLetterhead {
+    /// This letterhead with what the registry says in place of the configured or guessed
+    /// values: the registry is where a sysadmin records the agency's own prefix and body.
+    pub fn with_registered(mut self, registered: &RegisteredLetterhead) -> Self {
+        let prefix = registered.letter_prefix.trim();
+        if !prefix.is_empty() {
+            self.document_prefix = prefix.to_string();
+        }
+        let body = registered.reconsideration_body.trim();
+        if !body.is_empty() {
+            self.review_organ = body.to_string();
+        }
+        self
+    }
+}
+
 /// The facts of a case that a reply letter states.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LetterFacts {
@@ -1139,6 +1166,24 @@ mod tests {
         let text = render(&head, &facts(OutcomeCode::Disclosed)).text;
         assert!(text.contains("向上一级人民政府申请行政复议"));
         assert!(text.contains("向有管辖权的人民法院提起行政诉讼"));
+    }
+
+    #[test]
+    fn the_registry_overrides_the_prefix_and_the_review_organ() {
+        let registered = RegisteredLetterhead {
+            letter_prefix: "安居府信公".into(),
+            reconsideration_body: "遂宁市司法局".into(),
+        };
+        let head =
+            AgencyLetterhead::default_for("遂宁市安居区人民政府").with_registered(&registered);
+        assert_eq!(head.document_prefix, "安居府信公");
+        assert_eq!(head.review_organ, "遂宁市司法局");
+        let text = render(&head, &facts(OutcomeCode::Disclosed)).text;
+        assert!(text.contains("向遂宁市司法局申请行政复议"), "{text}");
+        // Nothing registered: the settings stand.
+        let head = AgencyLetterhead::default_for("遂宁市安居区人民政府")
+            .with_registered(&RegisteredLetterhead::default());
+        assert_eq!(head, AgencyLetterhead::default_for("遂宁市安居区人民政府"));
     }
 
     #[test]

@@ -383,6 +383,7 @@ impl server::IntakeService for Intake {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         caller.stamp(&mut req.context)?;
+        convert::case_id("case_id", &req.case_id)?;
         let agency = applications::Entity::find_by_id(req.case_id.clone())
             .one(&self.ctx.db)
             .await
@@ -410,6 +411,11 @@ impl server::IntakeService for Intake {
         convert::text("case_id", text::CASE_ID, &req.case_id)?;
         convert::text("agency", text::AGENCY, &req.agency)?;
         convert::text("reference", text::REFERENCE, &req.reference)?;
+        if req.case_id.is_empty() && (req.agency.is_empty() || req.reference.is_empty()) {
+            return Err(
+                ServiceError::invalid("case_id", "必填（或同时给出 agency 与 reference）").into(),
+            );
+        }
         let query = if !req.case_id.is_empty() {
             applications::Entity::find_by_id(req.case_id.clone())
         } else {

@@ -38,12 +38,19 @@ pub async fn connect(url: &str) -> anyhow::Result<jetstream::Context> {
         .split(',')
         .map(|u| u.trim().parse::<async_nats::ServerAddr>())
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| anyhow::anyhow!("nats url {url}: {e}"))?;
-    let client = async_nats::ConnectOptions::new()
+        .map_err(|e| anyhow::anyhow!("nats url {}: {e}", crate::runtime::redact_url(url)))?;
+    let mut options = async_nats::ConnectOptions::new()
         .name("ogi")
-        .retry_on_initial_connect()
-        .connect(servers)
-        .await?;
+        .retry_on_initial_connect();
+    // The service's own NATS user (nats://user:password@host): async-nats does not take the
+    // credentials from the URL by itself.
+    if let Some(server) = servers.iter().find(|s| s.has_user_pass()) {
+        options = options.user_and_password(
+            server.username().unwrap_or_default().to_string(),
+            server.password().unwrap_or_default().to_string(),
+        );
+    }
+    let client = options.connect(servers).await?;
     Ok(jetstream::new(client))
 }
 

@@ -52,6 +52,7 @@ pub async fn agency_of<C: ConnectionTrait>(
     case_id: &str,
     service: &str,
 ) -> Result<String, ServiceError> {
+    crate::convert::case_id("case_id", case_id)?;
     case_files::Entity::find_by_id(case_id.to_string())
         .one(db)
         .await?

@@ -46,6 +46,9 @@ pub struct ServiceConfig {
     pub page_token_key: Option<String>,
     /// Per-agency settings (行政机关), by the agency's name as printed on the report.
     pub agencies: std::collections::BTreeMap<String, AgencySettings>,
+    /// Sign-in timing: how often keys and ended sessions are re-read, and (for tests and
+    /// drills) lifetimes in seconds that override the security policy's.
+    pub auth: AuthSettings,
     /// Migrate the database and exit (set by `--migrate-only`, never from the file).
     #[serde(skip)]
     pub migrate_only: bool,
@@ -74,6 +77,37 @@ impl Default for AgencySettings {
             review_organ: None,
             court: None,
             parent: None,
+        }
+    }
+}
+
+/// Sign-in timing of a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Seconds between two reads of the accounts service's public keys and ended sessions: a
+    /// disabled user or changed roles are refused everywhere within this (1 to 60).
+    pub revocation_refresh_secs: u64,
+    /// Accounts only: access tokens live this many seconds instead of the security policy's
+    /// `token_minutes` (tests and drills).
+    pub token_lifetime_secs: Option<u64>,
+    /// Accounts only: sessions last this many seconds instead of the policy's
+    /// `session_max_hours` (tests and drills).
+    pub session_lifetime_secs: Option<u64>,
+    /// Accounts only: the signing keys as files (a mounted Kubernetes Secret) instead of the
+    /// database: Ed25519 private keys `<key id>.pem` (PKCS#8) and a file `current` naming the
+    /// key that signs; the others only verify. Re-read on every use: rotation is editing the
+    /// Secret (deploy/README.md).
+    pub signing_keys_dir: Option<PathBuf>,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        AuthSettings {
+            revocation_refresh_secs: 60,
+            token_lifetime_secs: None,
+            session_lifetime_secs: None,
+            signing_keys_dir: None,
         }
     }
 }
@@ -120,6 +154,7 @@ impl Default for ServiceConfig {
             year_horizon: ogi_core::limits::DEFAULT_YEAR_HORIZON,
             page_token_key: None,
             agencies: Default::default(),
+            auth: AuthSettings::default(),
             migrate_only: false,
         }
     }
@@ -243,6 +278,18 @@ impl ServiceConfig {
                     "应以 http:// 或 https:// 开头，实际为「{}」",
                     self.accounts_url
                 ),
+            });
+        }
+        if !(1..=60).contains(&self.auth.revocation_refresh_secs) {
+            return Err(ConfigError::Invalid {
+                field: "auth.revocation_refresh_secs",
+                reason: "应为1至60秒（停用用户须在一分钟内处处生效）".into(),
+            });
+        }
+        if self.auth.token_lifetime_secs == Some(0) || self.auth.session_lifetime_secs == Some(0) {
+            return Err(ConfigError::Invalid {
+                field: "auth",
+                reason: "登录凭据与会话的有效期须大于0秒".into(),
             });
         }
         if !(1..=5).contains(&self.stream_replicas) {

@@ -77,6 +77,12 @@ pub fn case_id<'a>(field: &str, value: &'a str) -> Result<&'a str, ServiceError>
     required_text(field, limits::text::CASE_ID, value)
 }
 
+/// An agency as a request names it: required, within the name's limit (checked before the
+/// permission check, whose refusal would otherwise echo any text back).
+pub fn agency<'a>(field: &str, value: &'a str) -> Result<&'a str, ServiceError> {
+    required_text(field, limits::text::AGENCY, value)
+}
+
 /// An optional ISO date (empty = none).
 pub fn optional_date(field: &str, text: &str) -> Result<Option<NaiveDate>, ServiceError> {
     if text.is_empty() {

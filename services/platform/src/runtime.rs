@@ -88,8 +88,8 @@ pub async fn start(
             dead_letters: dead_letters.clone(),
         });
     }
-    tracing::info!(service, database = %redact_url(&config.database_url), nats = %config.nats_url, "service storage and bus ready");
-    let auth = Auth::new(&config.accounts_url, cancel.clone())?;
+    tracing::info!(service, database = %redact_url(&config.database_url), nats = %redact_url(&config.nats_url), "service storage and bus ready");
+    let auth = Auth::new(&config, db.clone(), cancel.clone())?;
     Ok(ServiceContext {
         auth,
         db,
@@ -192,6 +192,11 @@ async fn serve_grpc(
     let routes = Routes::from(
         routes
             .into_axum_router()
+            // tonic's own English statuses (a request over the size limit, an undecodable
+            // body) reach the user in Chinese.
+            .layer(axum::middleware::from_fn(
+                crate::error::chinese_transport_statuses,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&ctx.auth),
                 auth::require_token,

@@ -214,8 +214,40 @@ impl bus::EventHandler for IgnoringEffect {
     }
 }
 
+/// Log lines written while it is the default subscriber (of this thread: the test runs on a
+/// current-thread runtime, so the consumer task logs here too).
+#[derive(Clone, Default)]
+struct CapturedLog(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLog {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLog {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
 #[tokio::test]
-async fn an_ignored_event_is_acknowledged_and_counted_as_ignored_not_rejected() {
+async fn an_ignored_event_is_acknowledged_counted_and_logged_at_debug_only() {
+    let log = CapturedLog::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .with_writer({
+            let log = log.clone();
+            move || log.clone()
+        })
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
     let (_nats, js, db, _dir) = setup().await;
     let e = event("c-ignored");
     let delivery = bus::apply_once(&db, "ignoring", &IgnoringEffect, &e).await;
@@ -260,4 +292,18 @@ async fn an_ignored_event_is_acknowledged_and_counted_as_ignored_not_rejected() 
     assert_eq!(counted.count(Delivery::Rejected), 0);
     cancel.cancel();
     task.await.unwrap().unwrap();
+    // Logged, at DEBUG, and nothing at WARN or ERROR: an operator has nothing to act on.
+    let text = log.text();
+    let ignored: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("event ignored"))
+        .collect();
+    assert!(!ignored.is_empty(), "{text}");
+    assert!(ignored.iter().all(|l| l.contains("DEBUG")), "{text}");
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.contains("ERROR") || l.contains(" WARN ")),
+        "{text}"
+    );
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use chrono::{Datelike, NaiveDate};
 use ogi_core::access::Permission;
 use ogi_core::codes::{ApplicantType, Delivery, OutcomeCode};
-use ogi_core::letters::{self, AgencyLetterhead, LetterFacts};
+use ogi_core::letters::{self, AgencyLetterhead, LetterFacts, RegisteredLetterhead};
 use ogi_platform::auth;
 use ogi_platform::bus::{self, ConsumerSpec, EventHandler, HandlerError};
 use ogi_platform::casefile::{self, Index};
@@ -42,6 +42,10 @@ pub struct LetterFile {
     pub text: String,
     pub fee_collected_yuan: Option<String>,
     pub served: Option<(NaiveDate, Delivery)>,
+    /// What the agency registry said about the letter's prefix and reconsideration body when
+    /// the decision was approved (re-rendering at service keeps them).
+    #[serde(default)]
+    pub registered: RegisteredLetterhead,
 }
 
 pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
@@ -66,7 +70,17 @@ pub async fn run(config: ServiceConfig) -> anyhow::Result<()> {
     runtime::serve(&ctx, &["ogi.v1.PublishingService"], routes).await
 }
 
-fn letterhead(config: &ServiceConfig, agency: &str) -> AgencyLetterhead {
+/// The agency's letterhead: the registry's prefix and reconsideration body where registered,
+/// else the configured settings, else the guess from the name.
+fn letterhead(
+    config: &ServiceConfig,
+    agency: &str,
+    registered: &RegisteredLetterhead,
+) -> AgencyLetterhead {
+    configured_letterhead(config, agency).with_registered(registered)
+}
+
+fn configured_letterhead(config: &ServiceConfig, agency: &str) -> AgencyLetterhead {
     let settings = config.agency(agency);
     let mut head = AgencyLetterhead::default_for(agency);
     if let Some(p) = settings.document_prefix {
@@ -118,7 +132,11 @@ impl EventHandler for OnApproved {
         }
         let number =
             repo::next_number(txn, &format!("letter:{}", event.agency), approved_on.year()).await?;
-        let head = letterhead(&self.config, &event.agency);
+        let registered = RegisteredLetterhead {
+            letter_prefix: d.letter_prefix.clone(),
+            reconsideration_body: d.reconsideration_body.clone(),
+        };
+        let head = letterhead(&self.config, &event.agency, &registered);
         let facts = LetterFacts {
             outcome: convert::code("outcome_code", &d.outcome_code).map_err(reject)?,
             applicant_name: d.applicant_name.clone(),
@@ -147,6 +165,7 @@ impl EventHandler for OnApproved {
                 .then(|| d.fee_amount_yuan.clone()),
             facts,
             served: None,
+            registered,
         };
         casefile::save(
             txn,
@@ -205,6 +224,8 @@ impl server::PublishingService for Publishing {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         caller.stamp(&mut req.context)?;
+        // The delivery method is checked before the case is looked up.
+        convert::code::<Delivery>("method", &req.method)?;
         let agency = casefile::agency_of(
             &self.ctx.db,
             &req.case_id,
@@ -224,6 +245,12 @@ impl server::PublishingService for Publishing {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         caller.stamp(&mut req.context)?;
+        if req.documents.is_empty() {
+            return Err(ServiceError::invalid("documents", "至少一份文件").into());
+        }
+        for (i, d) in req.documents.iter().enumerate() {
+            convert::agency(&format!("documents[{i}].agency"), &d.agency)?;
+        }
         // The catalogue (主动公开目录) is the office's: each document's agency in scope.
         let mut agencies: Vec<String> = req.documents.iter().map(|d| d.agency.clone()).collect();
         agencies.sort();
@@ -246,7 +273,7 @@ impl server::PublishingService for Publishing {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         caller.stamp(&mut req.context)?;
-        let agency = req.agency.clone();
+        let agency = convert::agency("agency", &req.agency)?.to_string();
         caller
             .run(Permission::ReportEnter, &agency, "", async {
                 Ok(Response::new(catalogue::repeal(&self.ctx, req).await?))
@@ -270,6 +297,7 @@ impl server::PublishingService for Publishing {
         request: Request<pb::ListDisclosureCandidatesRequest>,
     ) -> Result<Response<pb::ListDisclosureCandidatesResponse>, Status> {
         let caller = auth::caller(&request)?;
+        convert::agency("agency", &request.get_ref().agency)?;
         caller.authorize(Permission::CaseRead, &request.get_ref().agency, "")?;
         Ok(Response::new(
             candidates::list(&self.ctx, request.into_inner()).await?,
@@ -283,7 +311,7 @@ impl server::PublishingService for Publishing {
         let caller = auth::caller(&request)?;
         let mut req = request.into_inner();
         caller.stamp(&mut req.context)?;
-        let agency = req.agency.clone();
+        let agency = convert::agency("agency", &req.agency)?.to_string();
         caller
             .run(Permission::ReportEnter, &agency, "", async {
                 Ok(Response::new(candidates::publish(&self.ctx, req).await?))
@@ -325,7 +353,10 @@ impl Publishing {
         }
         // The letter bears the date it is served.
         file.facts.replied_on = on;
-        let letter = letters::render(&letterhead(&self.ctx.config, &file.agency), &file.facts);
+        let letter = letters::render(
+            &letterhead(&self.ctx.config, &file.agency, &file.registered),
+            &file.facts,
+        );
         file.text = letter.text;
         file.served = Some((on, method));
         casefile::save(

@@ -33,6 +33,8 @@ pub struct NatsServer {
     child: Option<Child>,
     store_dir: PathBuf,
     log_path: PathBuf,
+    /// A configuration file (`-c`), for servers started with [`NatsServer::start_with_config`].
+    config: Option<PathBuf>,
     // Dropped last (fields drop in declaration order), after the process is dead.
     dir: TempDir,
 }
@@ -42,6 +44,16 @@ impl NatsServer {
     /// `<workspace>/.tools/bin/nats-server`, then `PATH`), starts it with
     /// JetStream on a free port and waits until it greets clients.
     pub fn start() -> anyhow::Result<NatsServer> {
+        Self::start_inner(None)
+    }
+
+    /// Like [`NatsServer::start`], the server also reading `config` (nats-server
+    /// configuration, e.g. an `authorization` block with users and permissions).
+    pub fn start_with_config(config: &str) -> anyhow::Result<NatsServer> {
+        Self::start_inner(Some(config))
+    }
+
+    fn start_inner(config: Option<&str>) -> anyhow::Result<NatsServer> {
         let binary = nats_server_binary()?;
         let dir = tempfile::Builder::new()
             .prefix("ogi-nats-")
@@ -50,6 +62,14 @@ impl NatsServer {
         let store_dir = dir.path().join("store");
         std::fs::create_dir(&store_dir).context("create the JetStream store directory")?;
         let log_path = dir.path().join("nats-server.log");
+        let config = match config {
+            Some(text) => {
+                let path = dir.path().join("nats-server.conf");
+                std::fs::write(&path, text).context("write the nats-server configuration")?;
+                Some(path)
+            }
+            None => None,
+        };
 
         let mut server = NatsServer {
             url: String::new(),
@@ -58,6 +78,7 @@ impl NatsServer {
             child: None,
             store_dir,
             log_path,
+            config,
             dir,
         };
         let mut last_err = None;
@@ -123,7 +144,11 @@ impl NatsServer {
             .open(&self.log_path)
             .with_context(|| format!("open {}", self.log_path.display()))?;
         let log_offset = log.metadata().map(|m| m.len()).unwrap_or(0);
-        let child = Command::new(&self.binary)
+        let mut command = Command::new(&self.binary);
+        if let Some(config) = &self.config {
+            command.arg("-c").arg(config);
+        }
+        let child = command
             .args([
                 "-a",
                 "127.0.0.1",

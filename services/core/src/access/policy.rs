@@ -61,7 +61,43 @@ pub fn character_classes(password: &str) -> usize {
         .count()
 }
 
+/// The bounds of each setting (field, least, most, what it is in Chinese).
+pub const BOUNDS: [(&str, i64, i64, &str); 7] = [
+    ("password_min_length", 8, 64, "密码最短长度"),
+    ("password_min_classes", 1, 4, "密码字符类别数"),
+    ("lockout_threshold", 3, 10, "锁定前连续登录失败次数"),
+    ("lockout_minutes", 1, 1440, "锁定分钟数"),
+    ("token_minutes", 1, 60, "登录凭据有效分钟数"),
+    ("idle_minutes", 1, 120, "空闲退出分钟数"),
+    ("session_max_hours", 1, 24, "会话最长小时数"),
+];
+
 impl SecurityPolicy {
+    /// The settings by the names of [`BOUNDS`].
+    fn values(&self) -> [i64; 7] {
+        [
+            self.password_min_length as i64,
+            self.password_min_classes as i64,
+            i64::from(self.max_failures),
+            self.lockout_minutes,
+            self.token_minutes,
+            self.session_idle_minutes,
+            self.session_max_hours,
+        ]
+    }
+
+    /// Check every setting against its bounds (GB/T 22239: a lockout always applies).
+    pub fn validate(&self) -> Result<(), String> {
+        for ((field, least, most, what), value) in BOUNDS.iter().zip(self.values()) {
+            if value < *least || value > *most {
+                return Err(format!(
+                    "{what}（{field}）应为{least}至{most}，实际为{value}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Check a new password against the policy.
     pub fn check_password(&self, password: &str) -> Result<(), PasswordError> {
         let actual = password.chars().count();
@@ -140,6 +176,23 @@ mod tests {
         assert!(p.check_password("abcdefgh1!").is_ok());
         let e = p.check_password("short").unwrap_err().to_string();
         assert!(e.contains("至少10个字符"), "{e}");
+    }
+
+    #[test]
+    fn the_defaults_are_within_bounds_and_a_lockout_cannot_be_switched_off() {
+        assert_eq!(SecurityPolicy::default().validate(), Ok(()));
+        let mut p = SecurityPolicy {
+            max_failures: 0,
+            ..Default::default()
+        };
+        let e = p.validate().unwrap_err();
+        assert!(
+            e.contains("lockout_threshold") && e.contains("3至10"),
+            "{e}"
+        );
+        p.max_failures = 5;
+        p.password_min_length = 6;
+        assert!(p.validate().unwrap_err().contains("密码最短长度"));
     }
 
     #[test]

@@ -104,6 +104,38 @@ impl SigningKeyPair {
         })
     }
 
+    /// A key from a PEM file (`-----BEGIN PRIVATE KEY-----`, PKCS#8 v1 as `openssl genpkey
+    /// -algorithm ed25519` writes it, or v2).
+    pub fn from_pem(kid: String, pem: &str) -> anyhow::Result<SigningKeyPair> {
+        let body: String = pem
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with("-----"))
+            .collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .map_err(|e| anyhow::anyhow!("signing key {kid}: not PEM: {e}"))?;
+        let pair = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der)
+            .map_err(|e| anyhow::anyhow!("signing key {kid} is not an Ed25519 PKCS#8 key: {e}"))?;
+        Ok(SigningKeyPair {
+            kid,
+            pkcs8: der,
+            pair,
+        })
+    }
+
+    /// The key as PEM (PKCS#8 v2).
+    pub fn to_pem(&self) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&self.pkcs8);
+        let mut out = String::from("-----BEGIN PRIVATE KEY-----\n");
+        for chunk in b64.as_bytes().chunks(64) {
+            out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
+            out.push('\n');
+        }
+        out.push_str("-----END PRIVATE KEY-----\n");
+        out
+    }
+
     pub fn pkcs8(&self) -> &[u8] {
         &self.pkcs8
     }
@@ -235,5 +267,12 @@ mod tests {
         let key = SigningKeyPair::generate("k1".into()).unwrap();
         let again = SigningKeyPair::from_pkcs8("k1".into(), key.pkcs8()).unwrap();
         assert_eq!(again.public_key(), key.public_key());
+        let from_pem = SigningKeyPair::from_pem("k1".into(), &key.to_pem()).unwrap();
+        assert_eq!(from_pem.public_key(), key.public_key());
+        // As `openssl genpkey -algorithm ed25519` writes it (PKCS#8 v1, no public key).
+        let openssl = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIOrhoId6GAbnM5UPiySe1KrJMOt3EmoyIXiOXPa5VWqt\n-----END PRIVATE KEY-----\n";
+        let v1 = SigningKeyPair::from_pem("k2".into(), openssl).unwrap();
+        assert_eq!(v1.public_key().len(), 32);
+        assert!(SigningKeyPair::from_pem("k3".into(), "not a key").is_err());
     }
 }

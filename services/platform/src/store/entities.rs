@@ -26,6 +26,29 @@ pub mod outbox {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// Audit entries of this service's calls on their way to the accounts service: written
+/// before the call is answered, deleted once recorded there.
+pub mod audit_outbox {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub seq: i64,
+        #[sea_orm(unique)]
+        pub entry_id: String,
+        /// The `AuditSubmission`, protobuf-encoded.
+        pub entry: Vec<u8>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// The inbox (收件箱): event ids a consumer has applied, written in the effect's transaction.
 pub mod inbox {
     use sea_orm::entity::prelude::*;

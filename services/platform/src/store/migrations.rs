@@ -1074,6 +1074,115 @@ impl MigrationTrait for CreateAccounts {
 }
 
 #[derive(DeriveIden)]
+enum AuditOutbox {
+    Table,
+    Seq,
+    EntryId,
+    Entry,
+    CreatedAt,
+}
+
+/// Every service database: the audit entries of its calls, written before the call is
+/// answered and forwarded to the accounts service from there (a killed service loses none).
+pub struct CreateAuditOutbox;
+
+impl MigrationName for CreateAuditOutbox {
+    fn name(&self) -> &str {
+        "m0008_audit_outbox"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateAuditOutbox {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(AuditOutbox::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(AuditOutbox::Seq)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
+                .col(
+                    ColumnDef::new(AuditOutbox::EntryId)
+                        .string()
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(ColumnDef::new(AuditOutbox::Entry).binary().not_null())
+                .col(
+                    ColumnDef::new(AuditOutbox::CreatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(AuditOutbox::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
+enum SecurityPolicy {
+    Table,
+    Id,
+    Policy,
+    UpdatedAt,
+    UpdatedBy,
+}
+
+/// Accounts: the security administrator's policy (one row, JSON), read at every sign-in.
+pub struct CreateSecurityPolicy;
+
+impl MigrationName for CreateSecurityPolicy {
+    fn name(&self) -> &str {
+        "m0102_security_policy"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for CreateSecurityPolicy {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.create_table(
+            Table::create()
+                .table(SecurityPolicy::Table)
+                .if_not_exists()
+                .col(
+                    ColumnDef::new(SecurityPolicy::Id)
+                        .integer()
+                        .not_null()
+                        .primary_key(),
+                )
+                .col(ColumnDef::new(SecurityPolicy::Policy).text().not_null())
+                .col(
+                    ColumnDef::new(SecurityPolicy::UpdatedAt)
+                        .timestamp_with_time_zone()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SecurityPolicy::UpdatedBy)
+                        .string()
+                        .not_null(),
+                )
+                .to_owned(),
+        )
+        .await
+    }
+
+    async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table(SecurityPolicy::Table).to_owned())
+            .await
+    }
+}
+
+#[derive(DeriveIden)]
 enum CaseList {
     Table,
     CaseId,
@@ -1205,7 +1314,8 @@ migrator!(
         CreateCounters,
         CreateApplications,
         ReceiptNumberPerAgency,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1215,7 +1325,8 @@ migrator!(
         CreateMessaging,
         CreateCaseFiles,
         CreateApplicantIndex,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1225,7 +1336,8 @@ migrator!(
         CreateMessaging,
         CreateCaseFiles,
         DeadLettersAndCommandFingerprints,
-        CreateCaseList
+        CreateCaseList,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1236,7 +1348,8 @@ migrator!(
         CreateCounters,
         CreateCaseFiles,
         CreateCatalogue,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1247,7 +1360,8 @@ migrator!(
         CreateReportProjections,
         CreateReplyCounts,
         CreateReportCatalogue,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox
     ]
 );
 migrator!(
@@ -1256,6 +1370,8 @@ migrator!(
     [
         CreateMessaging,
         CreateAccounts,
-        DeadLettersAndCommandFingerprints
+        DeadLettersAndCommandFingerprints,
+        CreateAuditOutbox,
+        CreateSecurityPolicy
     ]
 );
