@@ -320,6 +320,8 @@ test('the office reads the annual report with its checks, enters table 二 and s
     await page.getByRole('button', { name: '保存文字部分' }).click();
     await page.getByRole('status').filter({ hasText: '已保存第五、六部分' }).waitFor();
     assert.match(await page.locator('.report').innerText(), /答复文书的说理还需加强/);
+    // The form keeps what was entered, so the next save does not drop it.
+    assert.equal(await page.getByLabel('五、存在的主要问题及改进情况').inputValue(), '依申请公开答复文书的说理还需加强。');
     await page.getByRole('button', { name: '锁定报告' }).click();
     await page.getByRole('status').filter({ hasText: '已锁定报告' }).waitFor();
     assert.match(await page.getByRole('heading', { level: 1 }).innerText(), /已锁定/);

@@ -211,6 +211,7 @@ fn signed_in_console(roles: &[&str]) -> (axum::Router, String) {
                 enabled: true,
                 ..Default::default()
             }),
+            ..Default::default()
         },
     );
     (ogi_console::router(state), secret)

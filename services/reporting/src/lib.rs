@@ -507,6 +507,20 @@ impl server::ReportingService for Reporting {
             (sum, n)
         };
         let (body, document) = format.render(&report, &narrative)?;
+        let entered_narrative = match agencies.as_slice() {
+            [agency] => {
+                let entered: EnteredNarrative = entry(&self.ctx.db, agency, req.year, "narrative")
+                    .await?
+                    .and_then(|b| serde_json::from_str(&b).ok())
+                    .unwrap_or_default();
+                Some(pb::EnteredNarrative {
+                    section_one_extra: entered.section_one_extra,
+                    section_five: entered.section_five,
+                    section_six: entered.section_six,
+                })
+            }
+            _ => None,
+        };
         Ok(Response::new(pb::AnnualReport {
             json: to_json(&report)?,
             body,
@@ -514,6 +528,7 @@ impl server::ReportingService for Reporting {
             locked,
             document,
             agencies,
+            entered_narrative,
         }))
     }
 
@@ -681,6 +696,7 @@ impl Reporting {
             locked: true,
             document: Vec::new(),
             agencies: vec![req.agency],
+            entered_narrative: None,
         }))
     }
 }

@@ -81,6 +81,8 @@ pub struct ReportPage {
     pub locked: bool,
     pub may_enter: bool,
     pub table_two: Vec<(&'static str, &'static str)>,
+    /// The text the office entered before, in its form.
+    pub narrative: pb::EnteredNarrative,
     pub done: String,
     pub error: String,
 }
@@ -159,6 +161,7 @@ async fn render(
         locked: false,
         may_enter: may_enter(signed_in),
         table_two: TABLE_TWO.iter().map(|(f, l, _, _)| (*f, *l)).collect(),
+        narrative: pb::EnteredNarrative::default(),
         done: done.to_string(),
         error,
     };
@@ -181,6 +184,7 @@ async fn render(
             let r = r.into_inner();
             page.report_html = page_body(&r.body).to_string();
             page.locked = r.locked;
+            page.narrative = r.entered_narrative.unwrap_or_default();
             page.differences = r.differences;
             let json: Value = serde_json::from_str(&r.json).unwrap_or(Value::Null);
             page.checks = json["checks"]
