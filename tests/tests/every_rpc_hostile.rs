@@ -1428,15 +1428,27 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
         "/ogi.v1.AccountsService/UpdateAgency",
         cases(
             Empty::Refused("name"),
-            vec![refused(
-                "unregistered agency",
-                pb::Agency {
-                    name: UNREGISTERED.into(),
-                    letter_prefix: "伪信公".into(),
-                    ..Default::default()
-                },
-                &[NotFound, InvalidArgument],
-            )],
+            vec![
+                refused(
+                    "unregistered agency",
+                    pb::Agency {
+                        name: UNREGISTERED.into(),
+                        letter_prefix: "伪信公".into(),
+                        ..Default::default()
+                    },
+                    &[NotFound, InvalidArgument],
+                ),
+                // Its refusal echoes the name: cut to a message the client can take.
+                field(
+                    "10,000-character name",
+                    pb::Agency {
+                        name: long(10_000),
+                        letter_prefix: "伪信公".into(),
+                        ..Default::default()
+                    },
+                    "name",
+                ),
+            ],
         ),
     );
     t.insert(
