@@ -136,20 +136,38 @@ test('the list pages with its true total, filters, sorts and exports what it sho
   });
 });
 
-test('分办: ticked cases go to a handler, and the list filtered by that handler shows them', async () => {
+test('分办: a newly registered application is given to a handler, and the list filtered by that handler shows it', async () => {
   await journey('assign', async (page) => {
     await signIn(page, env('OGI_REGISTRAR'), env('OGI_REGISTRAR_PASSWORD'));
+    // A new application: 待受理 until a handler accepts it — the moment 分办 happens.
+    const request = `申请公开分办测试事项${Date.now()}`;
+    await page.getByRole('link', { name: '登记' }).click();
+    await page.getByLabel('姓名或名称').fill('刘红梅');
+    await page.getByLabel('证件号码').fill('510904198507120038');
+    await page.getByLabel(/所需政府信息/).fill(request);
+    await page.getByRole('button', { name: '登记' }).click();
+    await page.getByRole('status').filter({ hasText: '已保存：登记' }).waitFor();
+    const reference = (await page.locator('dt:text-is("编号") + dd').innerText()).trim();
+    // It reaches the list from the receipt event: wait for it, as a user reloading would.
     const cases = new CasesPage(page);
-    await cases.open('stage=in_progress&sort=asc');
-    const first = cases.rows().first();
-    const reference = await first.locator('td[data-label="编号"] a').innerText();
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      await cases.open(`stage=received&q=${encodeURIComponent(request)}`);
+      if (await cases.rows().count() === 1) break;
+      assert.ok(Date.now() < deadline, 'the new application is listed as 待受理');
+      await page.waitForTimeout(300);
+    }
+    const row = cases.rows().first();
+    assert.equal(await row.locator('td[data-label="编号"] a').innerText(), reference);
+    assert.equal(await row.locator('td[data-label="承办人"]').innerText(), '未分办');
     const assignee = `h${Date.now()}`;
     // Without a tick the form says what is missing.
     await page.getByLabel('承办人（用户名）').fill(assignee);
     await page.getByRole('button', { name: '分办 / 改派' }).click();
     await page.getByRole('alert').waitFor();
     assert.match(await page.getByRole('alert').innerText(), /请先勾选/);
-    await first.getByRole('checkbox').check();
+    await cases.open(`stage=received&q=${encodeURIComponent(request)}`);
+    await cases.rows().first().getByRole('checkbox').check();
     await page.getByLabel('承办人（用户名）').fill(assignee);
     await page.getByRole('button', { name: '分办 / 改派' }).click();
     await page.getByText(`已将 1 件案件交由 ${assignee} 承办。`).waitFor();
@@ -157,9 +175,14 @@ test('分办: ticked cases go to a handler, and the list filtered by that handle
     assert.equal(await cases.total(), 1);
     assert.equal(await cases.rows().first().locator('td[data-label="编号"] a').innerText(), reference);
     assert.equal(await cases.rows().first().locator('td[data-label="承办人"]').innerText(), assignee);
-    // The case's history names the assignment.
-    await cases.rows().first().getByRole('link').click();
-    await page.getByText(`分办给 ${assignee}`).waitFor();
+    // 改派 to another handler.
+    const other = `${assignee}b`;
+    await cases.rows().first().getByRole('checkbox').check();
+    await page.getByLabel('承办人（用户名）').fill(other);
+    await page.getByRole('button', { name: '分办 / 改派' }).click();
+    await page.getByText(`已将 1 件案件交由 ${other} 承办。`).waitFor();
+    await cases.open(`handler=${assignee}`);
+    assert.equal(await cases.total(), 0);
   });
 });
 
@@ -201,4 +224,36 @@ test('at 400 px the case list is a column of labelled cards, with no sideways sc
     assert.equal(await cell.evaluate((td) => getComputedStyle(td).display), 'block');
     assert.match(await cell.evaluate((td) => getComputedStyle(td, '::before').content), /剩余工作日/);
   }, { viewport: { width: 400, height: 800 } });
+});
+
+test('文书: the log of served letters opens each reply letter to print and as Word', async () => {
+  await journey('letters', async (page) => {
+    await signIn(page, env('OGI_REGISTRAR'), env('OGI_REGISTRAR_PASSWORD'));
+    await page.getByRole('link', { name: '文书' }).click();
+    await page.getByRole('heading', { name: /送达记录/ }).waitFor();
+    assert.ok(Number(await page.locator('#total').innerText()) > 0);
+    // Latest first.
+    const dates = await page.locator('td[data-label="送达日期"]').allInnerTexts();
+    assert.deepEqual([...dates].sort().reverse(), dates);
+    const reference = await page.locator('td[data-label="编号"] a').first().innerText();
+    await page.getByRole('link', { name: '打印' }).first().click();
+    const letter = page.getByRole('article');
+    await letter.getByRole('heading', { name: /答复书/ }).waitFor();
+    assert.match(await letter.innerText(), /〔\d{4}〕\d+号/);
+    // Printed, only the letter: no navigation, no links.
+    await page.emulateMedia({ media: 'print' });
+    assert.equal(await page.locator('header.top').isVisible(), false);
+    assert.equal(await page.locator('.letter-tools').isVisible(), false);
+    await page.emulateMedia({ media: 'screen' });
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: /下载 Word/ }).click();
+    const file = await download;
+    assert.equal(file.suggestedFilename(), 'reply-letter.docx');
+    const bytes = (await import('node:fs')).readFileSync(await file.path());
+    assert.equal(bytes.subarray(0, 2).toString(), 'PK');
+    // The case page links its letter.
+    await page.getByRole('link', { name: '返回案件' }).click();
+    await page.getByRole('heading', { name: new RegExp(reference) }).waitFor();
+    await page.getByRole('link', { name: '答复书（打印）' }).waitFor();
+  });
 });

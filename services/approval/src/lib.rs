@@ -64,6 +64,24 @@ async fn save_file<C: sea_orm::ConnectionTrait>(
     dl: &ReplyDeadline,
     read_version: Option<i64>,
 ) -> Result<i64, ServiceError> {
+    if read_version.is_none() && file.handler.is_empty() {
+        // Opening the file of a case given to a handler while it was only listed.
+        if let Some(row) = listing::listed(db, case_id).await?
+            && !row.handler.is_empty()
+        {
+            let mut file = file.clone();
+            let on = file
+                .history
+                .last()
+                .map_or(file.facts.received_on, |(d, _)| *d);
+            file.history
+                .push((on, format!("受理前已分办给 {}", row.handler)));
+            file.handler = row.handler;
+            let version = casefile::save(db, case_id, index(&file, dl), &file, None).await?;
+            listing::upsert(db, listing::row(case_id, &file, dl)).await?;
+            return Ok(version);
+        }
+    }
     let version = casefile::save(db, case_id, index(file, dl), file, read_version).await?;
     listing::upsert(db, listing::row(case_id, file, dl)).await?;
     Ok(version)
@@ -1147,6 +1165,8 @@ impl Approval {
                 u64::from(req.page_size),
                 if req.by_due_date {
                     listing::Order::DueFirst
+                } else if req.by_reply_date {
+                    listing::Order::RepliedLatestFirst
                 } else if req.newest_first {
                     listing::Order::NewestFirst
                 } else {
@@ -1209,8 +1229,25 @@ impl Approval {
         let mut assigned = Vec::new();
         let mut changed = Vec::new();
         for case_id in &req.case_ids {
-            let loaded =
-                casefile::require::<ApprovalFile, _>(&txn, case_id, "办理审批服务").await?;
+            convert::case_id("case_ids", case_id)?;
+            let Some(loaded) = casefile::load::<ApprovalFile, _>(&txn, case_id).await? else {
+                // Received or awaiting correction: listed, its case file not open yet; the
+                // handler is kept on the list and carried into the file when it opens.
+                let row = listing::listed(&txn, case_id)
+                    .await?
+                    .ok_or_else(|| ServiceError::NotFound(format!("案件 {case_id} 不存在")))?;
+                caller.authorize(Permission::CaseAssign, &row.agency, case_id)?;
+                if row.handler == handler {
+                    continue;
+                }
+                listing::set_handler(&txn, case_id, handler).await?;
+                changed.push((row.agency, case_id.clone()));
+                assigned.push(pb::CaseAssignment {
+                    case_id: case_id.clone(),
+                    previous_handler: row.handler,
+                });
+                continue;
+            };
             let agency = loaded.state.facts.agency.clone();
             caller.authorize(Permission::CaseAssign, &agency, case_id)?;
             let mut file = loaded.state;

@@ -141,6 +141,30 @@ pub async fn mark_awaiting_correction<C: ConnectionTrait>(
         .is_some())
 }
 
+/// A case's row of the list, if it is listed.
+pub async fn listed<C: ConnectionTrait>(
+    db: &C,
+    case_id: &str,
+) -> Result<Option<case_list::Model>, ServiceError> {
+    Ok(case_list::Entity::find_by_id(case_id.to_string())
+        .one(db)
+        .await?)
+}
+
+/// Give a listed case that has no case file yet (待受理, 补正中) to a handler.
+pub async fn set_handler<C: ConnectionTrait>(
+    db: &C,
+    case_id: &str,
+    handler: &str,
+) -> Result<(), ServiceError> {
+    case_list::Entity::update_many()
+        .col_expr(case_list::Column::Handler, Expr::value(handler))
+        .filter(case_list::Column::CaseId.eq(case_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// At start: rows for the case files that have none (files saved before the list existed)
 /// and, on the calendar now loaded, fresh rows for every open case. Returns the rows written.
 pub async fn refresh(
@@ -268,6 +292,7 @@ pub enum Order {
     OldestFirst,
     NewestFirst,
     DueFirst,
+    RepliedLatestFirst,
 }
 
 /// One page of the list and the number of rows the filter matches. `limit` 0: every row.
@@ -288,6 +313,11 @@ pub async fn page<C: ConnectionTrait>(
             .order_by_asc(C::DueOn)
             .order_by_asc(C::ReceivedOn)
             .order_by_asc(C::CaseId)
+    } else if order == Order::RepliedLatestFirst {
+        query
+            .order_by_asc(Expr::col(C::RepliedOn).is_null())
+            .order_by_desc(C::RepliedOn)
+            .order_by_desc(C::CaseId)
     } else if order == Order::NewestFirst {
         query.order_by_desc(C::ReceivedOn).order_by_desc(C::CaseId)
     } else {

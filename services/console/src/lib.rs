@@ -55,6 +55,15 @@ pub fn router(state: AppState) -> Router {
         .route("/cases/export.xlsx", get(views::cases::export))
         .route("/cases/assign", post(views::cases::assign))
         .route("/supervision", get(views::supervision::page))
+        .route("/letters", get(views::letters::log))
+        .route("/admin/users", get(views::admin::users))
+        .route("/admin/users/new", post(views::admin::add_user))
+        .route("/admin/users/{username}", post(views::admin::change_user))
+        .route("/admin/policy", get(views::admin::policy))
+        .route("/admin/audit", get(views::admin::audit))
+        .route("/admin/audit/export.xlsx", get(views::admin::audit_export))
+        .route("/cases/{case_id}/letter", get(views::letters::print))
+        .route("/cases/{case_id}/letter.docx", get(views::letters::docx))
         .route(
             "/register",
             get(views::register::page).post(views::register::submit),

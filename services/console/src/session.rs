@@ -61,6 +61,11 @@ impl SessionCache {
         );
     }
 
+    /// How long a session may stay idle before it is signed out.
+    pub fn idle(&self) -> Duration {
+        self.idle
+    }
+
     pub fn forget(&self, session_secret: &str) {
         self.lock().remove(&key(session_secret));
     }

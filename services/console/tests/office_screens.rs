@@ -257,3 +257,155 @@ async fn supervision_is_the_office_s_and_says_when_the_services_are_down() {
         "the office's nav links it"
     );
 }
+
+#[tokio::test]
+async fn the_letter_routes_say_when_the_services_are_down_and_strangers_sign_in_first() {
+    for uri in [
+        "/cases/0190a0b0-0000-7000-8000-000000000000/letter",
+        "/cases/0190a0b0-0000-7000-8000-000000000000/letter.docx",
+    ] {
+        let (status, body) = page(&["handler"], uri).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY, "{uri}");
+        assert!(body.contains("系统服务暂时无法连接"), "{uri}: {body}");
+        let response = console(&[])
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{uri}");
+    }
+    let (status, body) = page(&["viewer"], "/letters").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("<h1>文书 · 送达记录</h1>"), "{body}");
+    assert!(body.contains("系统服务暂时无法连接"), "{body}");
+    let (_, body) = page(&["viewer"], "/letters?page=0").await;
+    assert!(body.contains("页码应为正整数"), "{body}");
+}
+
+#[tokio::test]
+async fn each_admin_page_is_its_admin_role_s_alone() {
+    for (uri, role, refusal) in [
+        (
+            "/admin/users",
+            "sysadmin",
+            "用户与角色管理仅供系统管理员使用。",
+        ),
+        ("/admin/policy", "secadmin", "安全策略仅供安全管理员使用。"),
+        ("/admin/audit", "auditor", "审计日志仅供审计管理员查阅。"),
+    ] {
+        for other in ["handler", "office", "sysadmin", "secadmin", "auditor"] {
+            if other == role {
+                continue;
+            }
+            let (status, body) = page(&[other], uri).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{uri} as {other}");
+            assert!(body.contains(refusal), "{uri} as {other}: {body}");
+        }
+        let (status, body) = page(&[role], uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri} as {role}");
+        assert!(!body.contains(refusal), "{uri}");
+        assert!(
+            body.contains(">系统管理</a>"),
+            "{role}'s nav links 系统管理"
+        );
+    }
+    // Posts too.
+    for (uri, form) in [
+        (
+            "/admin/users/new",
+            "username=a&agency=b&role=handler&password=x",
+        ),
+        ("/admin/users/zhang", "action=disable"),
+    ] {
+        let (status, _, _) = send(&["auditor"], post(uri, form)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{uri}");
+    }
+    let (status, _, body) = send(&["sysadmin"], get("/admin/audit/export.xlsx")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "审计日志仅供审计管理员查阅。"
+    );
+}
+
+#[tokio::test]
+async fn each_user_form_error_is_named() {
+    for (form, message) in [
+        (
+            "username=&agency=b&role=handler&password=x",
+            "请填写用户名。",
+        ),
+        (
+            "username=a+b&agency=b&role=handler&password=x",
+            "用户名不得含空格",
+        ),
+        (
+            "username=a&agency=&role=handler&password=x",
+            "请填写所属机关。",
+        ),
+        ("username=a&agency=b&password=x", "请至少选择一个角色。"),
+        (
+            "username=a&agency=b&role=king&password=x",
+            "未知的角色「king」。",
+        ),
+        (
+            "username=a&agency=b&role=handler&scope=everything&password=x",
+            "请选择列表中的权限范围。",
+        ),
+        (
+            "username=a&agency=b&role=handler&password=",
+            "请填写初始密码。",
+        ),
+        (
+            "username=a&agency=b&role=handler&password=x",
+            "系统服务暂时无法连接",
+        ),
+    ] {
+        let (status, _, body) = send(&["sysadmin"], post("/admin/users/new", form)).await;
+        assert_eq!(status, StatusCode::OK, "{form}");
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains(message), "{form}: {message} missing: {body}");
+        assert!(
+            !body.contains("value=\"x\""),
+            "the password is never echoed: {form}"
+        );
+    }
+    for (form, message) in [
+        ("action=password&password=", "请为 zhang 填写新的初始密码。"),
+        ("action=grant&role=king", "请选择列表中的角色。"),
+        ("action=explode", "未知的操作。"),
+        ("action=disable", "zhang：系统服务暂时无法连接"),
+    ] {
+        let (status, _, body) = send(&["sysadmin"], post("/admin/users/zhang", form)).await;
+        assert_eq!(status, StatusCode::OK, "{form}");
+        let body = String::from_utf8(body).unwrap();
+        assert!(body.contains(message), "{form}: {message} missing: {body}");
+    }
+}
+
+#[tokio::test]
+async fn the_audit_filters_are_checked_and_the_policy_shows_the_idle_timeout() {
+    for (uri, message) in [
+        (
+            "/admin/audit?from=2026-13-01",
+            "起始日期应为日期（YYYY-MM-DD）",
+        ),
+        ("/admin/audit?to=x", "截止日期应为日期（YYYY-MM-DD）"),
+        (
+            "/admin/audit?from=2026-05-01&to=2026-04-01",
+            "起始日期不能晚于截止日期",
+        ),
+        ("/admin/audit?after=abc", "页码参数无效"),
+        ("/admin/audit?actor=zhang", "系统服务暂时无法连接"),
+    ] {
+        let (_, body) = page(&["auditor"], uri).await;
+        assert!(body.contains(message), "{uri}: {message} missing: {body}");
+    }
+    let (status, _, body) = send(&["auditor"], get("/admin/audit/export.xlsx?to=x")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        String::from_utf8(body).unwrap(),
+        "截止日期应为日期（YYYY-MM-DD）"
+    );
+    let (_, body) = page(&["secadmin"], "/admin/policy").await;
+    assert!(body.contains("<dd id=\"idle\">30 分钟"), "{body}");
+}

@@ -1,9 +1,11 @@
 //! One module per feature of the console.
 
+pub mod admin;
 pub mod case;
 pub mod cases;
 pub mod charts;
 pub mod inbox;
+pub mod letters;
 pub mod login;
 pub mod register;
 pub mod report;

@@ -325,3 +325,91 @@ fn styles() -> String {
     ]
     .concat()
 }
+
+/// A letter (答复书…) as a .docx package on A4 portrait, in the report's styles. The letter's
+/// text is as the letter renderer writes it, a paragraph a line: the agency, the title and
+/// the document number (centred, the title in the title style), the salutation and the body
+/// (first lines indented), and the closing — agency and date — right-aligned.
+pub fn letter_to_docx(title: &str, text: &str, agency: &str) -> Vec<u8> {
+    let lines: Vec<&str> = text.lines().map(str::trim).collect();
+    let heading = lines
+        .iter()
+        .position(|l| *l == title)
+        .map_or(0, |i| (i + 2).min(lines.len()));
+    let closing = lines.len() >= 2
+        && lines[lines.len() - 2] == agency.trim()
+        && lines[lines.len() - 1].ends_with('日');
+    let centred = |body: &mut String, line: &str| {
+        let _ = write!(
+            body,
+            "<w:p><w:pPr><w:jc w:val=\"center\"/><w:spacing w:after=\"120\"/></w:pPr>{}</w:p>",
+            run(line, "")
+        );
+    };
+    let mut body = String::new();
+    for (i, line) in lines.iter().enumerate() {
+        if i < heading && *line == title {
+            paragraph(&mut body, "Title", line);
+        } else if i < heading {
+            centred(&mut body, line);
+        } else if closing && i + 2 >= lines.len() {
+            let _ = write!(
+                body,
+                "<w:p><w:pPr><w:jc w:val=\"right\"/></w:pPr>{}</w:p>",
+                run(line, "")
+            );
+        } else if i == heading {
+            // The salutation: flush left.
+            let _ = write!(body, "<w:p>{}</w:p>", run(line, ""));
+        } else if line.is_empty() {
+            body.push_str("<w:p/>");
+        } else {
+            paragraph(&mut body, "BodyText", line);
+        }
+    }
+    let document = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
+         <w:document xmlns:w=\"{W}\"><w:body>{body}{}</w:body></w:document>",
+        Orientation::Portrait.section_properties()
+    );
+    let parts = [
+        ("[Content_Types].xml", CONTENT_TYPES.to_string()),
+        ("_rels/.rels", PACKAGE_RELS.to_string()),
+        ("docProps/core.xml", core_properties(title, agency)),
+        ("word/_rels/document.xml.rels", DOCUMENT_RELS.to_string()),
+        ("word/styles.xml", styles()),
+        ("word/document.xml", document),
+    ];
+    package(&parts).expect("writing a zip to memory does not fail")
+}
+
+#[cfg(test)]
+mod letter_tests {
+    use std::io::Read;
+
+    #[test]
+    fn a_letter_is_a_word_package_with_its_title_centred_and_its_closing_right() {
+        let text = "某区人民政府\n政府信息公开申请答复书\n安府信公〔2026〕86号\n李强：\n本机关于……<收到>\n某区人民政府\n2026年7月1日";
+        let bytes = super::letter_to_docx("政府信息公开申请答复书", text, "某区人民政府");
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut document = String::new();
+        zip.by_name("word/document.xml")
+            .unwrap()
+            .read_to_string(&mut document)
+            .unwrap();
+        assert!(document.contains(
+            "<w:pStyle w:val=\"Title\"/></w:pPr><w:r><w:t xml:space=\"preserve\">政府信息公开申请答复书"
+        ));
+        assert!(
+            document.contains("本机关于……&lt;收到&gt;"),
+            "text is escaped"
+        );
+        assert_eq!(document.matches("<w:jc w:val=\"right\"/>").count(), 2);
+        assert_eq!(
+            document.matches("<w:jc w:val=\"center\"/>").count(),
+            2,
+            "agency and number"
+        );
+        assert!(zip.by_name("word/styles.xml").is_ok());
+    }
+}

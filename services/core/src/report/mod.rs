@@ -38,7 +38,7 @@ use crate::fees::parse_yuan;
 use crate::records::{CaseRecord, HistoryEvent};
 
 pub use check::{FailedCheck, Severity, check};
-pub use docx::to_docx;
+pub use docx::{letter_to_docx, to_docx};
 pub use narrative::{Narrative, draft_section_one_applications, section_six_fees};
 pub use render::{to_html, to_markdown};
 pub use table_two::{
