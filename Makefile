@@ -49,11 +49,20 @@ run: tools build ## Start a local dev instance in DATA_DIR, loading the fixture 
 # Binaries are built first so that tests of one crate can run another
 # crate's binary (ogi_testkit::binary). RUST_TEST_THREADS is unset: tests
 # must pass when run in parallel.
-test: tools browser-tools deploy-check ## Run every test of the workspace, browser journeys included (needs PostgreSQL on 127.0.0.1:5432)
+test: tools browser-tools deploy-check oidc-deps ## Run every test of the workspace, browser journeys included (needs PostgreSQL on 127.0.0.1:5432)
 	$(WITH_NATS) unset RUST_TEST_THREADS; \
 	  echo "using nats-server $$OGI_NATS_SERVER"; \
 	  $(CARGO) build --workspace --bins; \
 	  $(CARGO) test --workspace --all-targets $(TEST_ARGS)
+
+# The OpenID Connect provider of tests/tests/sso.rs runs on Node (oauth2-mock-server, pinned
+# in tests/oidc/package-lock.json): installed from the lockfile when missing. Without node
+# the test skips itself.
+.PHONY: oidc-deps
+oidc-deps:
+	@if command -v node >/dev/null 2>&1 && [ ! -d tests/oidc/node_modules/oauth2-mock-server ]; then \
+	  npm ci --prefix tests/oidc --no-audit --no-fund; \
+	fi
 
 lint: ## Check formatting and run clippy with warnings as errors
 	$(CARGO) fmt --all --check

@@ -59,7 +59,7 @@ RUN_AS_USER = 10001
 CONFIG_KEYS = {
     "listen", "admin_listen", "database_url", "nats_url", "stream_replicas", "calendar_file",
     "shutdown_grace_secs", "log_json", "otlp_endpoint", "deadlines", "agencies", "accounts_url",
-    "production",
+    "production", "auth",
 }
 CRD_SCHEMAS = {
     ("postgresql.cnpg.io/v1", "Cluster"): "postgresql.cnpg.io_cluster_v1.json",
@@ -245,8 +245,8 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
               f"stream_replicas is {replicas}, expected {expect['stream_replicas']}")
     env_cms = [cm for name, cm in cms.items() if name.startswith("ogi-env")]
     if rep.check(len(env_cms) == 1, overlay, "exactly one ogi-env ConfigMap expected"):
-        nats = env_cms[0]["data"].get("OGI_NATS_URL", "")
-        rep.check(nats.startswith(("nats://", "tls://")), overlay, f"OGI_NATS_URL must be nats:// or tls://, got {nats!r}")
+        rep.check("OGI_NATS_URL" not in env_cms[0]["data"], overlay,
+                  "OGI_NATS_URL must not be shared (ogi-env): each service signs in to NATS as its own user")
         log_json = env_cms[0]["data"].get("OGI_LOG_JSON", "true")
         rep.check(log_json in ("true", "false"), overlay, "OGI_LOG_JSON must be true or false (clap bool)")
 
@@ -294,6 +294,16 @@ def check_ogi(rep: Report, overlay: str, docs: list[dict], expect: dict) -> None
         rep.check(secret_ref == {"name": f"ogi-pg-{svc}", "key": "uri"}, where,
                   f"OGI_DATABASE_URL must come from Secret ogi-pg-{svc} key uri")
         rep.check("OGI_MIGRATE_ONLY" not in env, where, "the Deployment must not set OGI_MIGRATE_ONLY")
+        nats_ref = env.get("OGI_NATS_URL", {}).get("valueFrom", {}).get("secretKeyRef", {})
+        rep.check(nats_ref == {"name": f"ogi-nats-{svc}", "key": "url"}, where,
+                  f"OGI_NATS_URL must come from Secret ogi-nats-{svc} key url (its own NATS user)")
+        if svc == "accounts":
+            keys_dir = (config.get("auth") or {}).get("signing_keys_dir")
+            mounts = {m["mountPath"]: m["name"] for m in c.get("volumeMounts", [])}
+            volumes = {v["name"]: v for v in pod["spec"].get("volumes", [])}
+            secret = volumes.get(mounts.get(keys_dir, ""), {}).get("secret", {})
+            rep.check(bool(keys_dir) and secret.get("secretName") == "ogi-signing-keys", where,
+                      "the signing keys must be the Secret ogi-signing-keys mounted at auth.signing_keys_dir")
         ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
         rep.check(ports == {"grpc": port, "admin": ADMIN_PORT}, where, f"container ports must be grpc {port} and admin {ADMIN_PORT}")
         for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
@@ -484,6 +494,22 @@ def check_nats(rep: Report, files: list[str]) -> None:
         m = re.match(r"^(\d+)\.(\d+)\.(\d+)", tag)
         rep.check(bool(m) and (int(m[1]), int(m[2])) >= (2, 10), where,
                   f"NATS image tag must be pinned >= 2.10, got {tag!r}")
+        # Authentication: one user per service, publishing only its own subjects.
+        users = {u.get("user"): u for u in (dig(values, "config.merge.authorization.users") or [])}
+        env = dig(values, "container.env") or {}
+        for svc in SERVICES:
+            u = users.get(svc)
+            if not rep.check(u is not None, where, f"NATS user {svc} missing (config.merge.authorization.users)"):
+                continue
+            var = f"OGI_NATS_{svc.upper()}"
+            rep.check(u.get("password") == f"<< ${var} >>", where, f"user {svc}: password must be << ${var} >>")
+            ref = (env.get(var) or {}).get("valueFrom", {}).get("secretKeyRef", {}) if isinstance(env.get(var), dict) else {}
+            rep.check(ref == {"name": f"ogi-nats-{svc}", "key": "password"}, where,
+                      f"container.env.{var} must come from Secret ogi-nats-{svc} key password")
+            publish = dig(u, "permissions.publish.allow") or []
+            own = [p for p in publish if p.startswith("ogi.")]
+            rep.check(own == [f"ogi.{svc}.>"], where, f"user {svc} may publish only ogi.{svc}.>, allows {own}")
+            rep.check(not any(p in (">", "*") for p in publish), where, f"user {svc} must not publish everywhere")
 
 
 def main() -> int:

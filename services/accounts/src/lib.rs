@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod entities;
 pub mod keys;
+pub mod oidc;
 pub mod secrets;
 mod service;
 
@@ -34,6 +35,10 @@ pub async fn run(config: ServiceConfig, dev_operator: Option<String>) -> anyhow:
         ctx: ctx.clone(),
         keys: Arc::new(tokio::sync::RwLock::new(keys)),
         chain: Arc::new(audit::Chain::new(ctx.db.clone())),
+        sso: match &ctx.config.auth.oidc {
+            Some(settings) => Some(Arc::new(oidc::Sso::new(settings.clone())?)),
+            None => None,
+        },
     };
     if let Some(password) = dev_operator {
         accounts.ensure_dev_operator(&password).await?;

@@ -24,6 +24,8 @@ pub struct Accounts {
     pub ctx: ServiceContext,
     pub keys: Arc<tokio::sync::RwLock<KeyRing>>,
     pub chain: Arc<Chain>,
+    /// Single sign-on, when configured.
+    pub sso: Option<Arc<crate::oidc::Sso>>,
 }
 
 fn internal(e: impl std::fmt::Display) -> Status {
@@ -524,6 +526,16 @@ impl Accounts {
     }
 }
 
+fn sso_status(e: crate::oidc::SsoError) -> Status {
+    use crate::oidc::SsoError::*;
+    match e {
+        NotConfigured => Status::failed_precondition(e.to_string()),
+        BadRedirect(_) => ServiceError::invalid("redirect_uri", e.to_string()).into(),
+        Provider(_) => Status::unavailable(e.to_string()),
+        UnknownState | BadIdToken(_) => Status::unauthenticated(e.to_string()),
+    }
+}
+
 fn parse_roles_loose(codes: &[String]) -> Result<Vec<Role>, Status> {
     if codes.is_empty() {
         return Err(ServiceError::invalid("roles", "至少给出一个角色").into());
@@ -626,6 +638,91 @@ impl server::AccountsService for Accounts {
                 "session.login",
                 AuditResult::Allowed,
                 "",
+                &source,
+            ))
+            .await;
+        Ok(Response::new(response))
+    }
+
+    async fn begin_sso(
+        &self,
+        request: Request<pb::BeginSsoRequest>,
+    ) -> Reply<pb::BeginSsoResponse> {
+        let req = request.into_inner();
+        let sso = self.sso.as_ref().ok_or_else(|| {
+            Status::failed_precondition(crate::oidc::SsoError::NotConfigured.to_string())
+        })?;
+        let (authorization_url, state) = sso
+            .begin(&req.redirect_uri, &req.code_challenge)
+            .await
+            .map_err(sso_status)?;
+        Ok(Response::new(pb::BeginSsoResponse {
+            authorization_url,
+            state,
+        }))
+    }
+
+    async fn complete_sso(
+        &self,
+        request: Request<pb::CompleteSsoRequest>,
+    ) -> Reply<pb::LoginResponse> {
+        let source = source_of(&request);
+        let req = request.into_inner();
+        let now = Utc::now();
+        let sso = self.sso.as_ref().ok_or_else(|| {
+            Status::failed_precondition(crate::oidc::SsoError::NotConfigured.to_string())
+        })?;
+        let username = match sso
+            .complete(&req.state, &req.code, &req.code_verifier)
+            .await
+        {
+            Ok(u) => u,
+            Err(e) => {
+                self.chain
+                    .record(self.entry(
+                        "",
+                        "",
+                        "session.login_failed",
+                        AuditResult::Denied,
+                        &format!("单点登录：{e}"),
+                        &source,
+                    ))
+                    .await;
+                return Err(sso_status(e));
+            }
+        };
+        let refuse = |reason: String| Status::unauthenticated(reason);
+        let user = match self.user(&username).await? {
+            Some(u) if u.enabled && !u.dev_operator => u,
+            found => {
+                let reason = match found {
+                    None => {
+                        format!("单点登录的用户「{username}」未在 ogi 中开通：请联系系统管理员")
+                    }
+                    Some(u) if u.dev_operator => "本机操作员不能经单点登录".to_string(),
+                    Some(_) => "账户已停用：请联系系统管理员".to_string(),
+                };
+                self.chain
+                    .record(self.entry(
+                        &username,
+                        "",
+                        "session.login_failed",
+                        AuditResult::Denied,
+                        &format!("单点登录：{reason}"),
+                        &source,
+                    ))
+                    .await;
+                return Err(refuse(reason));
+            }
+        };
+        let response = self.sign_in(&user, now).await?;
+        self.chain
+            .record(self.entry(
+                &user.username,
+                &user.agency,
+                "session.login",
+                AuditResult::Allowed,
+                "单点登录",
                 &source,
             ))
             .await;

@@ -15,11 +15,17 @@ use crate::endpoints::{Clients, Endpoints};
 #[derive(Args)]
 pub struct LoginArgs {
     /// 用户名
-    #[arg(long)]
-    pub username: String,
+    #[arg(long, required_unless_present = "sso")]
+    pub username: Option<String>,
     /// 从标准输入读取密码（第一行）；须修改初始密码时，第二行为新密码
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sso")]
     pub password_stdin: bool,
+    /// 经本机关的统一身份认证（OpenID Connect 单点登录）登录：打印登录地址，在浏览器中完成后自动返回
+    #[arg(long)]
+    pub sso: bool,
+    /// 单点登录的本机回调端口（默认随机）
+    #[arg(long, requires = "sso")]
+    pub redirect_port: Option<u16>,
 }
 
 #[derive(Subcommand)]
@@ -248,6 +254,10 @@ fn scope_text(code: &str) -> String {
 
 /// Sign in and keep the credential; a due password change is made on the way.
 pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<ExitCode> {
+    if args.sso {
+        return sso_login(endpoints, args.redirect_port).await;
+    }
+    let username = args.username.clone().unwrap_or_default();
     let clients = Clients::anonymous(endpoints)?;
     let mut stdin = StdinLines::new();
     let password = if args.password_stdin {
@@ -258,7 +268,7 @@ pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<Exi
     let mut accounts = clients.accounts.clone();
     let mut response = accounts
         .login(pb::LoginRequest {
-            username: args.username.clone(),
+            username: username.clone(),
             password: password.clone(),
         })
         .await
@@ -276,7 +286,7 @@ pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<Exi
         };
         response = accounts
             .change_password(pb::ChangePasswordRequest {
-                username: args.username.clone(),
+                username: username.clone(),
                 password,
                 new_password,
             })
@@ -284,15 +294,20 @@ pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<Exi
             .map_err(status_error)?
             .into_inner();
     }
+    save_signed_in(endpoints, response)
+}
+
+/// Keep the credential of a sign-in and say who is signed in.
+fn save_signed_in(endpoints: &Endpoints, response: pb::LoginResponse) -> anyhow::Result<ExitCode> {
+    let user = response.user.clone().unwrap_or_default();
     credentials::save(&Credential {
-        username: args.username.clone(),
+        username: user.username.clone(),
         accounts: endpoints.accounts.clone(),
         access_token: response.access_token,
         access_expires_at: response.access_expires_at,
         session_token: response.session_token,
         session_expires_at: response.session_expires_at,
     })?;
-    let user = response.user.unwrap_or_default();
     println!(
         "已登录：{}（{}；{}）",
         user.username,
@@ -304,6 +319,102 @@ pub async fn login(endpoints: &Endpoints, args: LoginArgs) -> anyhow::Result<Exi
         roles_text(&user.roles)
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Single sign-on, authorization code with PKCE: the provider's page is opened in a browser
+/// (its address printed), which comes back to a one-shot listener on this machine's loopback.
+async fn sso_login(endpoints: &Endpoints, port: Option<u16>) -> anyhow::Result<ExitCode> {
+    use ogi_platform::auth::sso;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port.unwrap_or(0)))
+        .await
+        .map_err(|e| anyhow::anyhow!("无法在本机监听单点登录的回调端口：{e}"))?;
+    let redirect_uri = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr()?.port()
+    );
+    let (verifier, challenge) = sso::pkce_pair()?;
+    let clients = Clients::anonymous(endpoints)?;
+    let mut accounts = clients.accounts.clone();
+    let begun = accounts
+        .begin_sso(pb::BeginSsoRequest {
+            redirect_uri: redirect_uri.clone(),
+            code_challenge: challenge,
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    eprintln!("请在浏览器中打开以下地址，完成本机关统一身份认证后将自动返回：");
+    eprintln!("{}", begun.authorization_url);
+    let wait = std::time::Duration::from_secs(300);
+    let (code, state) = tokio::time::timeout(wait, async {
+        loop {
+            let (mut stream, _) = listener.accept().await?;
+            let mut line = String::new();
+            let mut reader = BufReader::new(&mut stream);
+            reader.read_line(&mut line).await?;
+            // The rest of the request head, up to its blank line.
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).await? == 0 || header.trim().is_empty() {
+                    break;
+                }
+            }
+            // GET /callback?code=…&state=… HTTP/1.1
+            let target = line.split_whitespace().nth(1).unwrap_or_default().to_string();
+            let Some(query) = target
+                .strip_prefix("/callback?")
+                .map(str::to_string)
+            else {
+                let _ = stream
+                    .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+                continue;
+            };
+            let error = sso::query_value(&query, "error");
+            let page = if error.is_some() {
+                "单点登录未完成，请回到命令行查看原因。"
+            } else {
+                "单点登录完成，可以关闭此页面，回到命令行。"
+            };
+            let html = format!(
+                "<!doctype html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>ogi 单点登录</title><p>{page}</p></html>"
+            );
+            let _ = stream
+                .write_all(
+                    format!(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{html}",
+                        html.len()
+                    )
+                    .as_bytes(),
+                )
+                .await;
+            if let Some(error) = error {
+                let detail = sso::query_value(&query, "error_description").unwrap_or_default();
+                anyhow::bail!("统一身份认证拒绝了登录：{error} {detail}");
+            }
+            let code = sso::query_value(&query, "code").unwrap_or_default();
+            let state = sso::query_value(&query, "state").unwrap_or_default();
+            return Ok::<_, anyhow::Error>((code, state));
+        }
+    })
+    .await
+    .map_err(|_| anyhow::anyhow!("等待单点登录超时（5分钟）：请重新运行 ogi login --sso"))??;
+    anyhow::ensure!(
+        state == begun.state,
+        "单点登录的回调与本次登录不符（state 不一致）：请重新运行 ogi login --sso"
+    );
+    let response = accounts
+        .complete_sso(pb::CompleteSsoRequest {
+            state,
+            code,
+            code_verifier: verifier,
+        })
+        .await
+        .map_err(status_error)?
+        .into_inner();
+    save_signed_in(endpoints, response)
 }
 
 pub async fn logout(endpoints: &Endpoints) -> anyhow::Result<ExitCode> {

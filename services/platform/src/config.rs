@@ -99,6 +99,30 @@ pub struct AuthSettings {
     /// key that signs; the others only verify. Re-read on every use: rotation is editing the
     /// Secret (deploy/README.md).
     pub signing_keys_dir: Option<PathBuf>,
+    /// Accounts only: single sign-on through the agency's OpenID Connect provider.
+    pub oidc: Option<OidcSettings>,
+}
+
+/// An agency's OpenID Connect provider (统一身份认证), for `ogi login --sso`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcSettings {
+    /// The issuer, exactly as in its ID tokens (`https://sso.example.gov.cn/realms/agency`);
+    /// its discovery document is at `<issuer>/.well-known/openid-configuration`.
+    pub issuer: String,
+    /// ogi's client id at the provider.
+    pub client_id: String,
+    /// ogi's client secret, if the provider gave one (else the environment variable
+    /// OGI_OIDC_CLIENT_SECRET, if set).
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    /// The ID token claim holding the ogi user name (the user must exist in ogi).
+    #[serde(default = "default_username_claim")]
+    pub username_claim: String,
+}
+
+fn default_username_claim() -> String {
+    "preferred_username".into()
 }
 
 impl Default for AuthSettings {
@@ -108,6 +132,7 @@ impl Default for AuthSettings {
             token_lifetime_secs: None,
             session_lifetime_secs: None,
             signing_keys_dir: None,
+            oidc: None,
         }
     }
 }

@@ -4,6 +4,7 @@
 //! permission with the agency of the case or report (roles.md), and every command, refusal and
 //! full view of personal data goes to the audit trail.
 
+pub mod sso;
 pub mod token;
 pub mod verifier;
 
@@ -40,6 +41,8 @@ pub const PUBLIC_METHODS: &[&str] = &[
     "/ogi.v1.AccountsService/GetSigningKeys",
     "/ogi.v1.AccountsService/GetRevocations",
     "/ogi.v1.AccountsService/RecordAudit",
+    "/ogi.v1.AccountsService/BeginSso",
+    "/ogi.v1.AccountsService/CompleteSso",
 ];
 
 /// Whether a path is served without a token.
