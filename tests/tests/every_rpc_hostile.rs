@@ -1222,6 +1222,38 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
             )],
         ),
     );
+    // Single sign-on: refused while no provider is configured, and for a redirect off the
+    // loopback or a state the service did not issue in any case.
+    const SSO: &[Code] = &[FailedPrecondition, InvalidArgument, Unauthenticated];
+    t.insert(
+        "/ogi.v1.AccountsService/BeginSso",
+        cases(
+            Empty::RefusedWith(SSO),
+            vec![refused(
+                "redirect off the loopback",
+                pb::BeginSsoRequest {
+                    redirect_uri: "https://evil.example/callback".into(),
+                    code_challenge: "x".repeat(43),
+                },
+                SSO,
+            )],
+        ),
+    );
+    t.insert(
+        "/ogi.v1.AccountsService/CompleteSso",
+        cases(
+            Empty::RefusedWith(SSO),
+            vec![refused(
+                "forged state",
+                pb::CompleteSsoRequest {
+                    state: "forged".into(),
+                    code: "x".into(),
+                    code_verifier: "y".repeat(43),
+                },
+                SSO,
+            )],
+        ),
+    );
     t.insert(
         "/ogi.v1.AccountsService/Refresh",
         cases(
