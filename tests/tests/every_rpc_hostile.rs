@@ -1259,6 +1259,38 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
             )],
         ),
     );
+    // Single sign-on: refused while no provider is configured, and for a redirect off the
+    // loopback or a state the service did not issue in any case.
+    const SSO: &[Code] = &[FailedPrecondition, InvalidArgument, Unauthenticated];
+    t.insert(
+        "/ogi.v1.AccountsService/BeginSso",
+        cases(
+            Empty::RefusedWith(SSO),
+            vec![refused(
+                "redirect off the loopback",
+                pb::BeginSsoRequest {
+                    redirect_uri: "https://evil.example/callback".into(),
+                    code_challenge: "x".repeat(43),
+                },
+                SSO,
+            )],
+        ),
+    );
+    t.insert(
+        "/ogi.v1.AccountsService/CompleteSso",
+        cases(
+            Empty::RefusedWith(SSO),
+            vec![refused(
+                "forged state",
+                pb::CompleteSsoRequest {
+                    state: "forged".into(),
+                    code: "x".into(),
+                    code_verifier: "y".repeat(43),
+                },
+                SSO,
+            )],
+        ),
+    );
     t.insert(
         "/ogi.v1.AccountsService/Refresh",
         cases(
@@ -1465,15 +1497,27 @@ fn table(case_id: &str, amendable: &str) -> BTreeMap<&'static str, Cases> {
         "/ogi.v1.AccountsService/UpdateAgency",
         cases(
             Empty::Refused("name"),
-            vec![refused(
-                "unregistered agency",
-                pb::Agency {
-                    name: UNREGISTERED.into(),
-                    letter_prefix: "伪信公".into(),
-                    ..Default::default()
-                },
-                &[NotFound, InvalidArgument],
-            )],
+            vec![
+                refused(
+                    "unregistered agency",
+                    pb::Agency {
+                        name: UNREGISTERED.into(),
+                        letter_prefix: "伪信公".into(),
+                        ..Default::default()
+                    },
+                    &[NotFound, InvalidArgument],
+                ),
+                // Its refusal echoes the name: cut to a message the client can take.
+                field(
+                    "10,000-character name",
+                    pb::Agency {
+                        name: long(10_000),
+                        letter_prefix: "伪信公".into(),
+                        ..Default::default()
+                    },
+                    "name",
+                ),
+            ],
         ),
     );
     t.insert(

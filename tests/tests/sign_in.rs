@@ -652,3 +652,158 @@ async fn signing_keys_from_a_mounted_secret_rotate_by_editing_it() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_handler_with_the_assigned_scope_reaches_only_the_cases_given_to_them() {
+    use ogi_proto::v1 as pb;
+    use ogi_proto::v1::approval_service_client::ApprovalServiceClient;
+
+    let system = System::start(Backend::Sqlite).await.unwrap();
+    system.register_agency(ANJU);
+    for name in ["王建华", "李秀英"] {
+        let out = system.ogi(&[
+            "submit",
+            "--agency",
+            ANJU,
+            "--channel",
+            "online",
+            "--received-on",
+            "2026-03-02",
+            "--name",
+            name,
+            "--id-number",
+            "510904198507120038",
+            "--description",
+            "申请公开安居区老旧小区改造资金使用明细",
+        ]);
+        ok(&out, "submit");
+    }
+    let out = system.ogi_with_stdin(
+        &system.operator_config_dir(),
+        &[
+            "admin",
+            "user",
+            "add",
+            "--username",
+            "anju-assigned",
+            "--agency",
+            ANJU,
+            "--role",
+            "handler",
+            "--scope",
+            "assigned",
+            "--password-stdin",
+        ],
+        "Initial-Pass-2024\n",
+    );
+    ok(&out, "add");
+    let dir = system.dir.path().join("config-assigned");
+    let out = system.ogi_with_stdin(
+        &dir,
+        &["login", "--username", "anju-assigned", "--password-stdin"],
+        &format!("Initial-Pass-2024\n{CHANGED_PASSWORD}\n"),
+    );
+    ok(&out, "login");
+
+    let mut operator = ApprovalServiceClient::new(system.operator_channel("approval"));
+    let all = poll(Duration::from_secs(30), "cases in approval", || {
+        let mut operator = operator.clone();
+        async move {
+            let cases = operator
+                .list_cases(pb::ListCasesRequest {
+                    agency: ANJU.into(),
+                    ..Default::default()
+                })
+                .await
+                .ok()?
+                .into_inner()
+                .cases;
+            (cases.len() == 2).then_some(cases)
+        }
+    })
+    .await;
+    let (given, other) = (all[0].case_id.clone(), all[1].case_id.clone());
+    for case_id in [&given, &other] {
+        poll(Duration::from_secs(30), "accepted", || async {
+            system
+                .ogi(&["accept", case_id, "--on", "2026-03-03"])
+                .status
+                .success()
+                .then_some(())
+        })
+        .await;
+        poll(Duration::from_secs(30), "case file in approval", || {
+            let mut operator = operator.clone();
+            let case_id = case_id.clone();
+            async move {
+                operator
+                    .get_case(pb::GetCaseRequest { case_id })
+                    .await
+                    .ok()
+                    .map(|_| ())
+            }
+        })
+        .await;
+    }
+    operator
+        .assign_cases(pb::AssignCasesRequest {
+            context: Some(pb::CommandContext {
+                on: "2026-03-03".into(),
+                ..Default::default()
+            }),
+            case_ids: vec![given.clone()],
+            handler: "anju-assigned".into(),
+        })
+        .await
+        .unwrap();
+
+    let channel = tonic::transport::Endpoint::from_shared(format!(
+        "http://127.0.0.1:{}",
+        port(&system, "approval")
+    ))
+    .unwrap()
+    .connect_lazy();
+    let bearer: tonic::metadata::MetadataValue<_> =
+        format!("Bearer {}", token_in(&dir)).parse().unwrap();
+    let mut handler =
+        ApprovalServiceClient::with_interceptor(channel, move |mut r: tonic::Request<()>| {
+            r.metadata_mut().insert("authorization", bearer.clone());
+            Ok(r)
+        });
+    let listed = handler
+        .list_cases(pb::ListCasesRequest {
+            agency: ANJU.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .cases;
+    assert_eq!(
+        listed.iter().map(|c| c.case_id.clone()).collect::<Vec<_>>(),
+        vec![given.clone()]
+    );
+    handler
+        .get_case(pb::GetCaseRequest {
+            case_id: given.clone(),
+        })
+        .await
+        .unwrap();
+    let refused = handler
+        .get_case(pb::GetCaseRequest {
+            case_id: other.clone(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    assert!(refused.message().contains("本人承办的案件"), "{refused:?}");
+    let refused = handler
+        .start_consultation(pb::StartConsultationRequest {
+            case_id: other.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied, "{refused:?}");
+    assert!(refused.message().contains("本人承办的案件"), "{refused:?}");
+}

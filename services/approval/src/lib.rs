@@ -735,7 +735,33 @@ impl Approval {
         caller.stamp(context)?;
         let case_id = case_id.clone();
         let agency = casefile::agency_of(&self.ctx.db, &case_id, "办理审批服务").await?;
+        if caller.principal.scope == ogi_core::access::Scope::Assigned {
+            let loaded =
+                casefile::require::<ApprovalFile, _>(&self.ctx.db, &case_id, "办理审批服务")
+                    .await?;
+            self.check_assigned(&caller, &loaded.state, &case_id)?;
+        }
         Ok((caller, Request::new(req), agency, case_id))
+    }
+
+    /// The `assigned` scope: a case not given to the caller is refused (audited).
+    fn check_assigned(
+        &self,
+        caller: &Caller,
+        file: &ApprovalFile,
+        case_id: &str,
+    ) -> Result<(), Status> {
+        caller
+            .principal
+            .check_assigned(&file.handler)
+            .map_err(|denial| {
+                caller.deny(
+                    Permission::CaseRead.code(),
+                    &file.facts.agency,
+                    case_id,
+                    &denial.to_string(),
+                )
+            })
     }
 }
 
@@ -897,6 +923,7 @@ impl server::ApprovalService for Approval {
         let loaded =
             casefile::require::<ApprovalFile, _>(&self.ctx.db, &case_id, "办理审批服务").await?;
         caller.authorize(Permission::CaseRead, &loaded.state.facts.agency, &case_id)?;
+        self.check_assigned(&caller, &loaded.state, &case_id)?;
         Ok(Response::new(case_view(
             &case_id,
             &loaded.state,

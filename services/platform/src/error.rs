@@ -189,6 +189,13 @@ pub async fn chinese_transport_statuses(
         )),
         None => None,
     };
+    // Field violations that echo a huge input likewise: dropped, the message still says it.
+    if headers
+        .get("grpc-status-details-bin")
+        .is_some_and(|v| v.len() > MAX_STATUS_DETAILS_BYTES)
+    {
+        headers.remove("grpc-status-details-bin");
+    }
     if let Some((code, text)) = rewritten {
         let encoded =
             percent_encoding::utf8_percent_encode(&text, GRPC_MESSAGE_ESCAPED).to_string();
@@ -202,6 +209,9 @@ pub async fn chinese_transport_statuses(
 
 /// The longest status message a service sends, in characters.
 const MAX_STATUS_MESSAGE_CHARS: usize = 500;
+
+/// The largest status details (base64, in a header) a service sends.
+const MAX_STATUS_DETAILS_BYTES: usize = 8 * 1024;
 
 /// What the gRPC protocol escapes in `grpc-message` (besides everything outside ASCII).
 const GRPC_MESSAGE_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS

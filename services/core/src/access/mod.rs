@@ -459,6 +459,8 @@ pub enum Denial {
     Scope(String),
     #[error("无权访问该机关的年度报告：「{0}」不在您的权限范围内")]
     ReportScope(String),
+    #[error("无权访问该案件：您的权限范围是本人承办的案件，该案件未分派给您")]
+    NotAssigned,
     #[error("拟办答复的人（{0}）不得审核自己的答复（职责分离）")]
     OwnDraft(String),
     #[error("申请延期的人（{0}）不得批准自己的延期申请（职责分离）")]
@@ -499,6 +501,15 @@ impl Principal {
     pub fn sees_full(&self, agency: &str) -> bool {
         self.authorize(Permission::ApplicantViewFull, agency)
             .is_ok()
+    }
+
+    /// The `assigned` scope: only the cases given to the user (分办), whose handler is
+    /// `handler` ("" for nobody). Other scopes pass.
+    pub fn check_assigned(&self, handler: &str) -> Result<(), Denial> {
+        if self.scope == Scope::Assigned && handler != self.username {
+            return Err(Denial::NotAssigned);
+        }
+        Ok(())
     }
 
     /// Separation of duties: whoever drafted a reply cannot approve or return it.

@@ -215,3 +215,18 @@ fn masking_keeps_what_roles_md_keeps() {
     assert_eq!(crate::identity::mask_phone("13800000017"), "138****0017");
     assert_eq!(mask_email("wangjh@example.cn"), "w***@example.cn");
 }
+
+#[test]
+fn the_assigned_scope_reaches_only_the_users_own_cases() {
+    let p = user(&[Role::Handler], "区教育局", Scope::Assigned);
+    assert_eq!(p.check_assigned("wang"), Ok(()));
+    assert_eq!(p.check_assigned("li"), Err(Denial::NotAssigned));
+    assert_eq!(
+        p.check_assigned(""),
+        Err(Denial::NotAssigned),
+        "given to nobody"
+    );
+    assert!(Denial::NotAssigned.to_string().contains("本人承办的案件"));
+    let own = user(&[Role::Handler], "区教育局", Scope::Own);
+    assert_eq!(own.check_assigned("li"), Ok(()));
+}
